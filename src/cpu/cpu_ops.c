@@ -1,0 +1,44 @@
+/* The CPU backend's op table. */
+#include "ops/ops.h"
+
+#include "cpu/cpu_internal.h"
+
+static const DrlOps cpu_ops = {
+    .name = "cpu",
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .zero = cpu_zero,
+    .to_device = cpu_to_device,
+    .to_host = cpu_to_host,
+    .copy = cpu_copy,
+    .sync = cpu_sync,
+    .linear_fwd = cpu_linear_fwd,
+    .linear_bwd = cpu_linear_bwd,
+    .matmul_fwd = cpu_matmul_fwd,
+    .matmul_bwd = cpu_matmul_bwd,
+    .layernorm_fwd = cpu_layernorm_fwd,
+    .layernorm_bwd = cpu_layernorm_bwd,
+    .attention_fwd = cpu_attention_fwd,
+    .attention_bwd = cpu_attention_bwd,
+    .quickgelu_fwd = cpu_quickgelu_fwd,
+    .quickgelu_bwd = cpu_quickgelu_bwd,
+    .relu_fwd = cpu_relu_fwd,
+    .relu_bwd = cpu_relu_bwd,
+    .add = cpu_add,
+    .axpy = cpu_axpy,
+    .scale = cpu_scale,
+    .softmax_fwd = cpu_softmax_fwd,
+    .softmax_bwd = cpu_softmax_bwd,
+    .embedding_fwd = cpu_embedding_fwd,
+    .embedding_bwd = cpu_embedding_bwd,
+    .l2norm_fwd = cpu_l2norm_fwd,
+    .l2norm_bwd = cpu_l2norm_bwd,
+    .masked_mean_fwd = cpu_masked_mean_fwd,
+    .masked_mean_bwd = cpu_masked_mean_bwd,
+    .rowmax_fwd = cpu_rowmax_fwd,
+    .rowmax_bwd = cpu_rowmax_bwd,
+};
+
+const DrlOps *drl_cpu_ops(void) {
+    return &cpu_ops;
+}
