@@ -1,0 +1,146 @@
+#include "drl/loss.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/check.h"
+
+double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale) {
+    double total = 0.0;
+    for (int a = 0; a < B; a++) {
+        const float *z = Z + (size_t)a * B;
+        float mx = z[0];
+        for (int b = 1; b < B; b++) mx = z[b] > mx ? z[b] : mx;
+        double sum = 0.0;
+        for (int b = 0; b < B; b++) sum += exp((double)z[b] - mx);
+        double lse = log(sum) + mx;
+        total += lse - z[a];
+        if (dZ) {
+            float *g = dZ + (size_t)a * B;
+            for (int b = 0; b < B; b++) {
+                double p = exp((double)z[b] - lse);
+                g[b] += (float)((p - (a == b ? 1.0 : 0.0)) * gscale / B);
+            }
+        }
+    }
+    return total / B;
+}
+
+static void standardise(float *z, float *sd_out, unsigned char *degen, const float *x, int N,
+                        int D) {
+    for (int d = 0; d < D; d++) {
+        double mean = 0.0;
+        for (int n = 0; n < N; n++) mean += x[(size_t)n * D + d];
+        mean /= N;
+        double ss = 0.0;
+        for (int n = 0; n < N; n++) {
+            double e = x[(size_t)n * D + d] - mean;
+            ss += e * e;
+        }
+        double sd = N > 1 ? sqrt(ss / (N - 1)) : 0.0;
+        int bad = !(sd > 0.0) || !isfinite(sd);
+        degen[d] = (unsigned char)bad;
+        sd_out[d] = bad ? 1.0f : (float)sd;
+        for (int n = 0; n < N; n++)
+            z[(size_t)n * D + d] = (float)((x[(size_t)n * D + d] - mean) / sd_out[d]);
+    }
+}
+
+void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w, int N, int D,
+                  float divisor) {
+    memset(c, 0, sizeof *c);
+    c->N = N, c->D = D, c->divisor = divisor, c->w = w;
+    c->za = mallocCheck(sizeof(float) * (size_t)N * D);
+    c->zb = mallocCheck(sizeof(float) * (size_t)N * D);
+    c->sda = mallocCheck(sizeof(float) * D);
+    c->sdb = mallocCheck(sizeof(float) * D);
+    c->degen_a = mallocCheck((size_t)D);
+    c->degen_b = mallocCheck((size_t)D);
+    c->C = mallocCheck(sizeof(float) * (size_t)D * D);
+    standardise(c->za, c->sda, c->degen_a, A, N, D);
+    standardise(c->zb, c->sdb, c->degen_b, Bm, N, D);
+    const float *zb = c->zb;
+    float *wzb = NULL; // (N, D) w_r * zb_r
+    if (w) {
+        wzb = mallocCheck(sizeof(float) * (size_t)N * D);
+        for (int n = 0; n < N; n++)
+            for (int d = 0; d < D; d++) wzb[(size_t)n * D + d] = w[n] * c->zb[(size_t)n * D + d];
+        zb = wzb;
+    }
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, N, 1.0f / divisor, c->za, D, zb, D,
+                0.0f, c->C, D);
+    free(wzb);
+}
+
+/* dx (N, D) += standardisation backward of dz for z = (x - mean) / sd. */
+static void standardise_bwd(float *dx, const float *dz, const float *z, const float *sd,
+                            const unsigned char *degen, int N, int D) {
+    for (int d = 0; d < D; d++) {
+        double mdz = 0.0, zdz = 0.0;
+        for (int n = 0; n < N; n++) {
+            mdz += dz[(size_t)n * D + d];
+            zdz += (double)dz[(size_t)n * D + d] * z[(size_t)n * D + d];
+        }
+        mdz /= N;
+        double k = (!degen[d] && N > 1) ? zdz / (N - 1) : 0.0;
+        for (int n = 0; n < N; n++)
+            dx[(size_t)n * D + d] +=
+                (float)((dz[(size_t)n * D + d] - mdz - z[(size_t)n * D + d] * k) / sd[d]);
+    }
+}
+
+void corr_backward(const CorrCache *c, const float *dC, float *dA, float *dB, float *dw) {
+    const int N = c->N, D = c->D;
+    float *dza = calloc((size_t)N * D, sizeof(float)); // (N, D)
+    float *dzb = calloc((size_t)N * D, sizeof(float)); // (N, D)
+    drlCheck(dza && dzb, "out of memory in CDCR backward");
+    const float s = 1.0f / c->divisor;
+    /* unweighted: dza = zb dC^T / div ; dzb = za dC / div ; weighted rows scale by w_r */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D, D, s, c->zb, D, dC, D, 0.0f, dza, D);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, D, D, s, c->za, D, dC, D, 0.0f, dzb,
+                D);
+    if (c->w) {
+        for (int n = 0; n < N; n++) {
+            if (dw) {
+                /* dw_n = za_n . (dC zb_n) / div = sum_p za_np dzb'_np with dzb' = zb dC^T... use dza:
+                 * dza_n = zb_n dC^T / div, so za_n . dza_n = sum_pq za_np dC_pq zb_nq / div. */
+                double acc = 0.0;
+                for (int d = 0; d < D; d++)
+                    acc += (double)c->za[(size_t)n * D + d] * dza[(size_t)n * D + d];
+                dw[n] += (float)acc;
+            }
+            for (int d = 0; d < D; d++) {
+                dza[(size_t)n * D + d] *= c->w[n];
+                dzb[(size_t)n * D + d] *= c->w[n];
+            }
+        }
+    }
+    if (dA) standardise_bwd(dA, dza, c->za, c->sda, c->degen_a, N, D);
+    if (dB) standardise_bwd(dB, dzb, c->zb, c->sdb, c->degen_b, N, D);
+    free(dza), free(dzb);
+}
+
+void corr_free(CorrCache *c) {
+    free(c->za), free(c->zb), free(c->sda), free(c->sdb), free(c->degen_a), free(c->degen_b);
+    free(c->C);
+    memset(c, 0, sizeof *c);
+}
+
+double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,
+                          float gscale) {
+    double on = 0.0, off = 0.0;
+    for (int i = 0; i < D; i++)
+        for (int j = 0; j < D; j++) {
+            double c = C[(size_t)i * D + j];
+            if (i == j) {
+                on += (c - 1.0) * (c - 1.0);
+                if (dC) dC[(size_t)i * D + j] += (float)(2.0 * alpha1 * (c - 1.0) * gscale);
+            } else {
+                off += c * c;
+                if (dC) dC[(size_t)i * D + j] += (float)(2.0 * alpha2 * c * gscale);
+            }
+        }
+    return alpha1 * on + alpha2 * off;
+}

@@ -1,0 +1,34 @@
+/* Symmetric InfoNCE of spec/model.md §5 and the CDCR correlation loss of §6. */
+#ifndef DRL_DRL_LOSS_H
+#define DRL_DRL_LOSS_H
+
+/* CE(Z) = mean_a -log softmax(Z[a, :])[a] over a (B, B) matrix.
+ * Returns CE; accumulates gscale * dCE/dZ into dZ (B, B) when dZ != NULL. */
+double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale);
+
+/* Standardised cross-correlation of two row sets, spec §6:
+ * za = std(A), zb = std(B) per channel over the N rows (unbiased sd),
+ * C (D, D) = sum_r w_r za_r^T zb_r / divisor (w NULL = all ones).
+ * A channel whose sd is 0 (or N < 2) is standardised with sd := 1 and passes
+ * no gradient through its sd (see tests/reference/README.md). */
+typedef struct {
+    int N, D;
+    float divisor;
+    const float *w; /* (N) or NULL, borrowed */
+    float *za, *zb; /* (N, D) standardised rows */
+    float *sda, *sdb; /* (D) the sd used (1 where degenerate) */
+    unsigned char *degen_a, *degen_b; /* (D) 1 where the sd was degenerate */
+    float *C;       /* (D, D) */
+} CorrCache;
+
+void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w, int N, int D,
+                  float divisor);
+/* From dC (D, D): accumulates dA (N, D), dB (N, D), dw (N) (NULL to skip). */
+void corr_backward(const CorrCache *c, const float *dC, float *dA, float *dB, float *dw);
+void corr_free(CorrCache *c);
+
+/* L = alpha1 sum_i (C_ii - 1)^2 + alpha2 sum_{i != j} C_ij^2; dC (D, D) = dL/dC * gscale. */
+double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,
+                          float gscale);
+
+#endif

@@ -1,0 +1,45 @@
+/* BertAdam as the reference uses it (spec/model.md §7): global gradient-norm
+ * clipping, then per-tensor clipping again, Adam moments without bias
+ * correction, decoupled-looking weight decay added to the update, two
+ * learning-rate groups (CLIP towers at lr * coef_lr, heads at lr), a
+ * warmup schedule on x = step / t_total, and the logit_scale clamp. */
+#ifndef DRL_DRL_OPTIM_H
+#define DRL_DRL_OPTIM_H
+
+#include <stdint.h>
+
+#include "model/params.h"
+
+typedef enum { SCHEDULE_WARMUP_COSINE, SCHEDULE_WARMUP_LINEAR, SCHEDULE_WARMUP_CONSTANT } Schedule;
+
+typedef struct {
+    double lr, coef_lr, b1, b2, eps, weight_decay, max_grad_norm, warmup;
+    Schedule schedule;
+    int64_t t_total;
+} AdamSettings;
+
+typedef struct {
+    AdamSettings s;
+    int count;            /* tensors */
+    uint8_t *is_clip;     /* (count) 1: name starts with "clip." (lr * coef_lr) */
+    uint8_t *decay;       /* (count) 1: name has no "bias" */
+    uint8_t *has_grad;    /* (count) 1: the tensor takes part (receives a gradient) */
+    int64_t *steps;       /* (count) per-tensor step counters (the reference's state['step']) */
+    float *m, *v;         /* (total) moments, flat like the parameters */
+    int logit_scale;      /* index of clip.logit_scale or -1 */
+    double last_lr_clip, last_lr_head; /* learning rates of the last update */
+    double last_grad_norm;             /* global norm before clipping */
+} BertAdam;
+
+/* Schedule factor for progress x = step / t_total. */
+double schedule_factor(Schedule s, double x, double warmup);
+
+void bertadam_init(BertAdam *opt, const ParamTable *pt, const AdamSettings *s);
+void bertadam_free(BertAdam *opt);
+/* One update of params (total) from grads (total). grads are clipped in place. */
+void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *grads);
+
+/* Global L2 norm of the gradient over the participating tensors. */
+double grad_global_norm(const BertAdam *opt, const ParamTable *pt, const float *grads);
+
+#endif
