@@ -1,7 +1,7 @@
 /* Pillow-exact BICUBIC resize (shorter side to R, torchvision 0.9 rule) and
  * centre crop R x R (spec/data.md §2 steps 1-2), on 8-bit RGB. */
-#ifndef DRL_PREPROCESS_IMAGE_RESIZE_H
-#define DRL_PREPROCESS_IMAGE_RESIZE_H
+#ifndef DRL_VIDEO_IMAGE_RESIZE_H
+#define DRL_VIDEO_IMAGE_RESIZE_H
 
 #include <stdint.h>
 
