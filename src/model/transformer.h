@@ -1,0 +1,109 @@
+/* A generic pre-LN transformer (stack of residual blocks), used by CLIP's
+ * two towers and by the DRL heads (seqTransf, cross transformer):
+ *
+ *   x = x + out_proj(attention(in_proj(LN1(x)), mask))
+ *   x = x + c_proj(QuickGELU(c_fc(LN2(x))))
+ *
+ * Parameters are registered in a ParamTable under `prefix` with the
+ * reference's names (W = width):
+ *   <prefix>.resblocks.N.attn.in_proj_weight  [3W, W]   attn.in_proj_bias  [3W]
+ *   <prefix>.resblocks.N.attn.out_proj.weight [W, W]    attn.out_proj.bias [W]
+ *   <prefix>.resblocks.N.ln_1.weight / .bias  [W]
+ *   <prefix>.resblocks.N.mlp.c_fc.weight      [4W, W]   mlp.c_fc.bias      [4W]
+ *   <prefix>.resblocks.N.mlp.c_proj.weight    [W, 4W]   mlp.c_proj.bias    [W]
+ *   <prefix>.resblocks.N.ln_2.weight / .bias  [W]
+ * in that order per block (CLIP's state_dict order).
+ *
+ * Activations (what backward needs, plus backward scratch) live in one block
+ * of backend memory sized for (max_batch, max_seq): either the module's own
+ * (transformer_alloc) or a slice of a caller's arena (transformer_bind).
+ *
+ * Use:
+ *   transformer_init(&t, &pt, "clip.transformer", 512, 8, 12, 1e-5f, 1);
+ *   ... register other parameters, params_alloc_buffers(&pt, ops) ...
+ *   transformer_alloc(&t, ops, max_batch, max_seq);
+ *   transformer_fwd(&t, ops, &pt, x, keymask, B, T);     // x (B, T, W) in/out
+ *   transformer_bwd(&t, ops, &pt, dx, B, T);             // dx (B, T, W) in/out
+ * A backward must follow the forward it differentiates, with the same B, T
+ * (the saved activations are those of the last forward). */
+#ifndef DRL_MODEL_TRANSFORMER_H
+#define DRL_MODEL_TRANSFORMER_H
+
+#include <stddef.h>
+
+#include "model/params.h"
+#include "model/rng.h"
+#include "ops/ops.h"
+
+/* Indices into the ParamTable of one block's tensors. */
+typedef struct {
+    int in_w, in_b, out_w, out_b, ln1_g, ln1_b, fc_w, fc_b, proj_w, proj_b, ln2_g, ln2_b;
+} TransformerBlockParams;
+
+typedef struct {
+    char prefix[96];
+    int width, heads, layers;
+    float eps;                      /* LayerNorm eps: CLIP 1e-5, DRL heads 1e-12 */
+    int causal;                     /* 1: key j > query i masked (CLIP's text tower) */
+    TransformerBlockParams *blocks; /* (layers) */
+
+    /* ---- activations (backend memory), valid after transformer_alloc/bind */
+    int max_batch, max_seq;
+    float *own_mem; /* non-NULL when transformer_alloc allocated the block */
+    size_t act_floats;
+    float *resid;    /* (layers, maxN, W) input of each block, maxN = max_batch*max_seq */
+    float *mid;      /* (layers, maxN, W) after the attention residual */
+    float *ln1;      /* (layers, maxN, W) */
+    float *ln1_mean; /* (layers, maxN) */
+    float *ln1_rstd; /* (layers, maxN) */
+    float *qkv;      /* (layers, maxN, 3W) */
+    float *probs;    /* (layers, max_batch, H, max_seq, max_seq) */
+    float *att;      /* (layers, maxN, W) attention output before out_proj */
+    float *ln2;      /* (layers, maxN, W) */
+    float *ln2_mean; /* (layers, maxN) */
+    float *ln2_rstd; /* (layers, maxN) */
+    float *fc;       /* (layers, maxN, 4W) c_fc output, before QuickGELU */
+    float *gelu;     /* (layers, maxN, 4W) */
+    /* backward scratch */
+    float *d_ln;  /* (maxN, W) */
+    float *d_att; /* (maxN, W) */
+    float *d_qkv; /* (maxN, 3W) */
+    float *d_h;   /* (maxN, 4W) gradient of the QuickGELU output */
+    float *d_fc;  /* (maxN, 4W) gradient of the c_fc output */
+} Transformer;
+
+/* Registers the parameters of `layers` blocks under `prefix` (see above).
+ * heads must divide width. No memory is allocated besides the index table. */
+void transformer_init(Transformer *t, ParamTable *pt, const char *prefix, int width, int heads,
+                      int layers, float eps, int causal);
+
+/* Floats of activation memory needed for (max_batch, max_seq). */
+size_t transformer_act_floats(const Transformer *t, int max_batch, int max_seq);
+/* Uses `mem` (transformer_act_floats floats of backend memory) for activations. */
+void transformer_bind(Transformer *t, float *mem, int max_batch, int max_seq);
+/* Allocates its own activation memory; returns its size in bytes. */
+size_t transformer_alloc(Transformer *t, const DrlOps *ops, int max_batch, int max_seq);
+
+/* Forward over x (B, T, W), in place: in the input, out the output.
+ * keymask (B, T) additive mask on keys (0 or a large negative number), or NULL.
+ * Saves the activations for transformer_bwd. B <= max_batch, T <= max_seq. */
+void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, float *x,
+                     const float *keymask, int B, int T);
+
+/* Backward of the last forward. dx (B, T, W): in, the gradient of the output;
+ * out, the gradient of the input (OVERWRITTEN in place, not accumulated).
+ * Parameter gradients are ACCUMULATED (+=) into pt->grad. */
+void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, float *dx, int B,
+                     int T);
+
+/* Frees the index table and the module's own activation memory (not a bound arena). */
+void transformer_free(Transformer *t, const DrlOps *ops);
+
+/* Initialises the blocks' tensors on the host copy `host_flat` (ParamTable
+ * layout, t->total floats) with CLIP's scheme (spec/model.md §8 "ours"):
+ * in_proj normal(0, W^-0.5), out_proj and c_proj normal(0, W^-0.5 (2 layers)^-0.5),
+ * c_fc normal(0, (2W)^-0.5), biases 0, LayerNorm 1 / 0. */
+void transformer_init_clip_scheme(const Transformer *t, const ParamTable *pt, float *host_flat,
+                                  DrlRng *rng);
+
+#endif
