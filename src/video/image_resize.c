@@ -34,9 +34,9 @@ static void coeffs_compute(int in_size, int out_size, ResampleCoeffs *c) {
     double support = filter_support * filterscale;
     int ksize = (int)ceil(support) * 2 + 1;
     c->ksize = ksize;
-    c->bounds = mallocCheck(sizeof(int) * 2 * (size_t)out_size);              // (out, 2)
-    c->kk = mallocCheck(sizeof(int) * (size_t)ksize * (size_t)out_size);      // (out, ksize)
-    double *w = mallocCheck(sizeof(double) * (size_t)ksize);                  // (ksize)
+    c->bounds = mallocCheck(sizeof(int) * 2 * (size_t)out_size);         // (out, 2)
+    c->kk = mallocCheck(sizeof(int) * (size_t)ksize * (size_t)out_size); // (out, ksize)
+    double *w = mallocCheck(sizeof(double) * (size_t)ksize);             // (ksize)
     for (int xx = 0; xx < out_size; xx++) {
         double center = (xx + 0.5) * scale;
         double ss = 1.0 / filterscale;
@@ -107,7 +107,8 @@ static void resample_vertical(const uint8_t *src, int w, int y0, uint8_t *dst, i
         uint8_t *out = dst + (size_t)yy * w * 3;
         for (int xx = 0; xx < w * 3; xx++) {
             int s = 1 << (RESIZE_PRECISION_BITS - 1);
-            for (int y = 0; y < ymax; y++) s += src[(size_t)(y + ymin) * w * 3 + xx] * k[y];
+            for (int y = 0; y < ymax; y++)
+                s += src[(size_t)(y + ymin) * w * 3 + xx] * k[y];
             out[xx] = clip8(s);
         }
     }

@@ -32,8 +32,8 @@ static int converter_setup(RgbConverter *c, const AVFrame *f) {
     if (rc < 0) return rc;
 
     int *inv_table, *table, in_full, out_full, brightness, contrast, saturation;
-    if (sws_getColorspaceDetails(s, &inv_table, &in_full, &table, &out_full, &brightness,
-                                 &contrast, &saturation) >= 0) {
+    if (sws_getColorspaceDetails(s, &inv_table, &in_full, &table, &out_full, &brightness, &contrast,
+                                 &saturation) >= 0) {
         const int *inv = matrix_for(f->colorspace);
         if (f->color_range != AVCOL_RANGE_UNSPECIFIED) in_full = f->color_range == AVCOL_RANGE_JPEG;
         sws_setColorspaceDetails(s, inv, in_full, inv, out_full, brightness, contrast, saturation);

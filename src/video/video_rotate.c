@@ -37,13 +37,16 @@ static void rotate_plane(const uint8_t *src, int src_ls, int w, int h, int rotat
                          int dst_ls) {
     if (rotation == 90) { /* transpose=clock: dst (w, h) */
         for (int y = 0; y < w; y++)
-            for (int x = 0; x < h; x++) dst[y * dst_ls + x] = src[(h - 1 - x) * src_ls + y];
+            for (int x = 0; x < h; x++)
+                dst[y * dst_ls + x] = src[(h - 1 - x) * src_ls + y];
     } else if (rotation == 270) { /* transpose=cclock: dst (w, h) */
         for (int y = 0; y < w; y++)
-            for (int x = 0; x < h; x++) dst[y * dst_ls + x] = src[x * src_ls + (w - 1 - y)];
+            for (int x = 0; x < h; x++)
+                dst[y * dst_ls + x] = src[x * src_ls + (w - 1 - y)];
     } else { /* 180: hflip + vflip, dst (h, w) */
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) dst[y * dst_ls + x] = src[(h - 1 - y) * src_ls + (w - 1 - x)];
+            for (int x = 0; x < w; x++)
+                dst[y * dst_ls + x] = src[(h - 1 - y) * src_ls + (w - 1 - x)];
     }
 }
 

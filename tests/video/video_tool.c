@@ -86,8 +86,8 @@ static int cmd_resize(int argc, char **argv, int crop) {
             image_resize_bicubic(src + i * in_bytes, w, h, dst + i * out_bytes, ow, oh);
     }
     double dt = now_s() - t0;
-    fprintf(stderr, "resize %dx%d -> %dx%d: %d frames in %.4f s = %.1f frames/s\n", w, h, ow, oh,
-            n, dt, n / dt);
+    fprintf(stderr, "resize %dx%d -> %dx%d: %d frames in %.4f s = %.1f frames/s\n", w, h, ow, oh, n,
+            dt, n / dt);
     write_all(out_path, dst, out_bytes * n);
     free(src);
     free(dst);
