@@ -110,7 +110,7 @@ def token_sim(tf, tm, vf, vm):
     """S (Bt, Bv, L, T) with masked entries 0 (§4)."""
     tn = l2norm(tf)
     vn = l2norm(vf)
-    s = torch.einsum("ald,bjd->abij", tn, vn)
+    s = torch.einsum("aid,bjd->abij", tn, vn)
     return s * tm.to(s.dtype)[:, None, :, None] * vm.to(s.dtype)[None, :, None, :]
 
 
@@ -206,7 +206,7 @@ def cdcr_token_frame(tf, tm, vf, vm, alpha1, alpha2, wt=None, wv=None):
     bsz = tf.shape[0]
     tn = l2norm(tf)
     vn = l2norm(vf)
-    S = torch.einsum("ald,ajd->aij", tn, vn)  # (B, L, T) matched pairs
+    S = torch.einsum("aid,ajd->aij", tn, vn)  # (B, L, T) matched pairs
     S = S * tm.to(S.dtype)[:, :, None] * vm.to(S.dtype)[:, None, :]
     with torch.no_grad():
         jstar = first_argmax(S, dim=2)  # (B, L) frame of each token
