@@ -144,3 +144,23 @@ double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, flo
         }
     return alpha1 * on + alpha2 * off;
 }
+
+double scaled_ce_loss(const float *s, float *Z, float *dZ, float *ds, double *dls, int B, float e,
+                      float weight, int transpose_in) {
+    for (int a = 0; a < B; a++)
+        for (int b = 0; b < B; b++)
+            Z[(size_t)a * B + b] = e * (transpose_in ? s[(size_t)b * B + a] : s[(size_t)a * B + b]);
+    if (!ds) return weight * cross_entropy_diag(Z, NULL, B, weight);
+    memset(dZ, 0, sizeof(float) * (size_t)B * B);
+    double ce = cross_entropy_diag(Z, dZ, B, weight);
+    double acc = 0.0;
+    for (int a = 0; a < B; a++)
+        for (int b = 0; b < B; b++) {
+            size_t src = transpose_in ? (size_t)b * B + a : (size_t)a * B + b;
+            float g = dZ[(size_t)a * B + b];
+            ds[src] += e * g;
+            acc += (double)g * s[src];
+        }
+    *dls += acc * e;
+    return weight * ce;
+}

@@ -31,4 +31,11 @@ void corr_free(CorrCache *c);
 double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,
                           float gscale);
 
+/* One direction of the training loss: Z (B, B) = e * s (or e * s^T when
+ * transpose_in), returns weight * CE(Z); when ds != NULL accumulates dL/ds
+ * into ds (B, B) (in s's own layout) and dL/dlogit_scale into *dls, using
+ * dZ (B, B) as scratch. */
+double scaled_ce_loss(const float *s, float *Z, float *dZ, float *ds, double *dls, int B, float e,
+                      float weight, int transpose_in);
+
 #endif
