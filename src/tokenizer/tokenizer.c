@@ -17,9 +17,14 @@
 
 /* spec/data.md §1 word pattern, PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS.
  * Where PCRE2's Unicode handling differs from Python's regex module, ours is
- * PCRE2's: U+0345 (COMBINING GREEK YPOGEGRAMMENI) is matched by the last
- * alternative and kept as a word, where regex (caseless, so U+0345 ~ U+03B9)
- * matches it with no alternative and drops it. */
+ * PCRE2's (both tested in tests/tokenizer/test_tokenizer.py):
+ * - U+0345 (COMBINING GREEK YPOGEGRAMMENI) is matched by the last alternative
+ *   and kept as a word, where regex (caseless, so U+0345 ~ U+03B9) matches it
+ *   with no alternative and drops it;
+ * - U+180E (MONGOLIAN VOWEL SEPARATOR) is \s for PCRE2 and dropped, where
+ *   regex keeps it as a word.
+ * 60,000 random captions over all assigned code points found no other
+ * difference. */
 static const char WORD_PATTERN[] =
     "<\\|startoftext\\|>|<\\|endoftext\\|>|'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|"
     "[^\\s\\p{L}\\p{N}]+";
