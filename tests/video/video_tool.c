@@ -10,6 +10,7 @@
 #include "video/image_resize.h"
 #include "video/video_decode.h"
 
+#include <libavutil/log.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,7 @@ static int cmd_resize(int argc, char **argv, int crop) {
 }
 
 int main(int argc, char **argv) {
+    av_log_set_level(AV_LOG_ERROR);
     if (argc >= 5 && !strcmp(argv[1], "decode")) return cmd_decode(argv[2], atof(argv[3]), argv[4]);
     if (argc >= 8 && !strcmp(argv[1], "resize")) return cmd_resize(argc, argv, 1);
     if (argc >= 9 && !strcmp(argv[1], "resize_to")) return cmd_resize(argc, argv, 0);
