@@ -23,6 +23,8 @@ void rng_init(DrlRng *r, uint64_t seed);
  * `stream`); r is not advanced. */
 DrlRng rng_split(const DrlRng *r, uint64_t stream);
 
+/* Philox4x32-10 itself (Random123's philox4x32_R(10, ctr, key)). */
+void rng_philox4x32(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 /* One Philox block: out[4] for this counter value (pure function). */
 void rng_philox_block(uint64_t key, uint64_t counter, uint32_t out[4]);
 
