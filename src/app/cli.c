@@ -71,16 +71,25 @@ int cli_parse(int argc, char *const argv[], CliOptions *opt, char *err, size_t e
     memset(opt, 0, sizeof *opt);
     opt->mode = CLI_RUN;
     if (err && errlen) err[0] = '\0';
-    bool print_config = false, step_dump = false, help = false, version = false;
+    bool print_config = false, step_dump = false;
     const char *steps = NULL, *total = NULL;
+    /* --help and --version win over anything else on the line. */
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            opt->mode = CLI_HELP;
+            return 0;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--version")) {
+            opt->mode = CLI_VERSION;
+            return 0;
+        }
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = NULL;
         int k = -1;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            help = true;
-        } else if (!strcmp(a, "--version")) {
-            version = true;
-        } else if (!strcmp(a, "--print-config")) {
+        if (!strcmp(a, "--print-config")) {
             print_config = true;
         } else if ((k = value_option(a, &v)) >= 0) {
             if (!v) {
@@ -110,14 +119,6 @@ int cli_parse(int argc, char *const argv[], CliOptions *opt, char *err, size_t e
         } else {
             opt->config_path = a;
         }
-    }
-    if (help) {
-        opt->mode = CLI_HELP;
-        return 0;
-    }
-    if (version) {
-        opt->mode = CLI_VERSION;
-        return 0;
     }
     if (print_config && step_dump)
         return fail(err, errlen, "--print-config and --step-dump cannot be combined");

@@ -4,6 +4,7 @@
  * or configuration. */
 #include "app/cli.h"
 #include "config/config.h"
+#include "train/step_dump.h"
 
 #include "common/check.h"
 
@@ -52,12 +53,9 @@ static int mode_step_dump(const CliOptions *opt) {
     DrlConfig cfg;
     int rc = load_config(opt->config_path, 1, &cfg);
     if (rc) return rc;
-    fprintf(stderr,
-            "drl_hpc: --step-dump %s --steps %lld --total-steps %lld --out %s: not implemented "
-            "yet\n",
-            opt->batch_path, opt->steps, opt->total_steps, opt->out_path);
+    rc = step_dump_run(&cfg, opt->batch_path, opt->steps, opt->total_steps, opt->out_path);
     config_free(&cfg);
-    return 1;
+    return rc;
 }
 
 int main(int argc, char **argv) {

@@ -203,7 +203,7 @@ static void unknown_hint(const char *section, const char *name, char *buf, size_
     buf[0] = '\0';
     for (size_t i = 0; i < n; i++) {
         if (strcmp(fields[i].section, section) && !strcmp(fields[i].name, name)) {
-            snprintf(buf, len, "; '%s' is a setting of section '%s'", name, fields[i].section);
+            snprintf(buf, len, " ('%s' is a setting of section '%s')", name, fields[i].section);
             return;
         }
     }
@@ -213,7 +213,7 @@ static void unknown_hint(const char *section, const char *name, char *buf, size_
         size_t d = edit_distance(name, fields[i].name);
         if (d < best) {
             best = d;
-            snprintf(buf, len, "; did you mean '%s'?", fields[i].name);
+            snprintf(buf, len, " (did you mean '%s'?)", fields[i].name);
         }
     }
 }
@@ -256,19 +256,25 @@ static void apply_group(Loader *L, const config_setting_t *group, const char *se
         if (!section) {
             char list[128];
             section_list(list, sizeof list);
+            char hint[128] = "";
+            size_t ns = 0;
+            const CfgSection *secs = cfg_sections(&ns);
+            for (size_t k = 0; k < ns; k++)
+                if (!secs[k].parent && edit_distance(name, secs[k].name) <= 2)
+                    snprintf(hint, sizeof hint, " (did you mean '%s'?)", secs[k].name);
             cfg_error(&L->errors, file, line,
-                      "setting '%s': expected a section (%s), found an unknown section", full,
-                      list);
+                      "setting '%s': expected a section (%s), found an unknown section%s", full,
+                      list, hint);
             continue;
         }
         int idx = cfg_find_field(section, name);
         if (idx < 0) {
             char hint[256];
             unknown_hint(section, name, hint, sizeof hint);
-            cfg_error(&L->errors, file, line,
-                      "setting '%s': expected a setting of section '%s'%s, found an unknown "
-                      "setting",
-                      full, section, hint);
+            cfg_error(
+                &L->errors, file, line,
+                "setting '%s': expected a setting of section '%s', found an unknown setting%s",
+                full, section, hint);
             continue;
         }
         apply_value(L, idx, s, file);
