@@ -211,7 +211,6 @@ def cdcr_token_frame(tf, tm, vf, vm, alpha1, alpha2, wt=None, wv=None):
     with torch.no_grad():
         jstar = first_argmax(S, dim=2)  # (B, L) frame of each token
         istar = first_argmax(S, dim=1)  # (B, T) token of each frame
-    ar = torch.arange(bsz)
     tok_rows, tok_match, tok_w = [], [], []
     frm_rows, frm_match, frm_w = [], [], []
     for a in range(bsz):
@@ -227,7 +226,6 @@ def cdcr_token_frame(tf, tm, vf, vm, alpha1, alpha2, wt=None, wv=None):
                 frm_match.append(tn[a, istar[a, j]])
                 if wv is not None:
                     frm_w.append(wv[a, j])
-    del ar
     tok = standardise(torch.stack(tok_rows))
     tokm = standardise(torch.stack(tok_match))
     frm = standardise(torch.stack(frm_rows))
@@ -287,11 +285,10 @@ class DRL(nn.Module):
             raise ValueError(f"interaction must be dp, ti, wti or xti, got {interaction}")
         if cdcr and interaction == "xti":
             raise ValueError("CDCR is not defined for xti")
-        if cdcr == 3 and interaction != "wti":
-            raise ValueError("cdcr 3 needs wti")
-        if cdcr in (1, 2) and interaction not in ("ti", "wti"):
-            if interaction != "dp":
-                raise ValueError(f"cdcr {cdcr} needs ti or wti")
+        if cdcr == 3 and interaction == "ti":
+            raise ValueError("cdcr 3 needs wti (it weights rows by the WTI weights)")
+        if cdcr not in (0, 1, 2, 3):
+            raise ValueError(f"cdcr must be 0..3, got {cdcr}")
 
     # ---- towers and aggregation
     def encode(self, ids, video):
