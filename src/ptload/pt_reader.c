@@ -59,8 +59,9 @@ static int load_group(PtZip *z, PtEntry **group, size_t count, PtTensor *dst, co
             return pt_error(e,
                             "storage '%s%s' holds %llu bytes but tensor '%s' needs a %s storage "
                             "of %lld elements (%llu bytes): truncated or corrupt archive",
-                            z->prefix, rel, (unsigned long long)size, group[k]->name,
-                            pt_dtype_name(st->dtype), (long long)st->i, (unsigned long long)bytes);
+                            z->prefix, rel, (unsigned long long)size,
+                            dst[group[k] - es->items].name, pt_dtype_name(st->dtype),
+                            (long long)st->i, (unsigned long long)bytes);
         if (bytes > need) need = bytes;
     }
     uint8_t *raw = malloc(need ? need : 1); // (need,) raw little-endian storage bytes
@@ -77,7 +78,7 @@ static int load_group(PtZip *z, PtEntry **group, size_t count, PtTensor *dst, co
         float *data = malloc(t->numel ? t->numel * sizeof(float) : 1); // (numel,)
         if (!data) {
             free(raw);
-            return pt_error(e, "out of memory for tensor '%s'", group[k]->name);
+            return pt_error(e, "out of memory for tensor '%s'", out->name);
         }
         pt_gather(raw, t->storage->dtype, t->offset, t->ndim, t->shape, t->stride, data);
         out->data = data;

@@ -111,16 +111,19 @@ int pt_zip_entry(PtZip *z, const char *rel, zip_uint64_t *index, uint64_t *size,
 }
 
 int pt_zip_read(PtZip *z, zip_uint64_t index, const char *rel, void *buf, uint64_t n, PtErr *e) {
+    char name[512];
+    snprintf(name, sizeof name, "%s%s", z->prefix, rel);
     uint64_t size;
-    if (stat_entry(z, index, rel, &size, e)) return -1;
+    if (stat_entry(z, index, name, &size, e)) return -1;
+    if (n > size) return pt_error(e, "internal: reading past zip entry '%s'", name);
     zip_file_t *f = zip_fopen_index(z->za, index, 0);
-    if (!f) return pt_error(e, "cannot open zip entry '%s' (%s)", rel, zip_strerror(z->za));
+    if (!f) return pt_error(e, "cannot open zip entry '%s' (%s)", name, zip_strerror(z->za));
     uint8_t *p = buf;
     uint64_t got = 0;
     while (got < n) {
         zip_int64_t r = zip_fread(f, p + got, n - got);
         if (r < 0) {
-            pt_error(e, "cannot read zip entry '%s' (%s)", rel, zip_file_strerror(f));
+            pt_error(e, "cannot read zip entry '%s' (%s)", name, zip_file_strerror(f));
             zip_fclose(f);
             return -1;
         }
@@ -129,7 +132,7 @@ int pt_zip_read(PtZip *z, zip_uint64_t index, const char *rel, void *buf, uint64
     }
     if (got < n) {
         zip_fclose(f);
-        return pt_error(e, "zip entry '%s' ends after %llu of %llu bytes", rel,
+        return pt_error(e, "zip entry '%s' ends after %llu of %llu bytes", name,
                         (unsigned long long)got, (unsigned long long)n);
     }
     if (n == size) { // at the end: one more read lets libzip check the CRC
@@ -137,13 +140,13 @@ int pt_zip_read(PtZip *z, zip_uint64_t index, const char *rel, void *buf, uint64
         zip_int64_t r = zip_fread(f, &extra, 1);
         if (r != 0) {
             if (r < 0)
-                pt_error(e, "zip entry '%s' is corrupt (%s)", rel, zip_file_strerror(f));
+                pt_error(e, "zip entry '%s' is corrupt (%s)", name, zip_file_strerror(f));
             else
-                pt_error(e, "zip entry '%s' holds more bytes than its header says", rel);
+                pt_error(e, "zip entry '%s' holds more bytes than its header says", name);
             zip_fclose(f);
             return -1;
         }
     }
-    if (zip_fclose(f) != 0) return pt_error(e, "zip entry '%s' is corrupt", rel);
+    if (zip_fclose(f) != 0) return pt_error(e, "zip entry '%s' is corrupt", name);
     return 0;
 }
