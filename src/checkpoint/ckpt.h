@@ -9,7 +9,7 @@
  * array can be written by name ("rng/state", ...). h5py reads it as
  *   import h5py, torch
  *   f = h5py.File("ckpt.h5", "r")
- *   sd = {k: torch.from_numpy(f[k][()]) for k in f if isinstance(f[k], h5py.Dataset)}
+ *   sd = {k: torch.tensor(v[()]) for k, v in f.items() if isinstance(v, h5py.Dataset)}
  *
  * Writing is crash-safe: everything goes to "<path>.tmp", which is flushed,
  * closed, fsync'ed and renamed over <path> by ckpt_commit (then the folder is

@@ -65,9 +65,13 @@ int clip_pt_copy(ClipPt *f, const ParamTable *pt, const DrlOps *ops, float *flat
         for (int d = 0; same && d < p->ndim; d++)
             same = t->shape[d] == p->shape[d];
         if (!same) {
-            char want[64], got[64] = "[";
-            params_shape_str(p, want, sizeof want);
+            char want[64] = "[", got[64] = "[";
             size_t g = 1;
+            for (int d = 0; d < p->ndim && g < sizeof want; d++)
+                g += (size_t)snprintf(want + g, sizeof want - g, d ? ", %lld" : "%lld",
+                                      (long long)p->shape[d]);
+            if (g < sizeof want) snprintf(want + g, sizeof want - g, "]");
+            g = 1;
             for (int d = 0; d < t->ndim && g < sizeof got; d++)
                 g += (size_t)snprintf(got + g, sizeof got - g, d ? ", %lld" : "%lld",
                                       (long long)t->shape[d]);
