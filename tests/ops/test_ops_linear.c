@@ -126,7 +126,7 @@ static void test_linear_batch1(void **state) {
 
 static void test_linear_parallel_sizes(void **state) {
     (void)state;
-    linear_case(130, 64, 300, 1, 53, 6); // the bias fill and its gradient go parallel
+    linear_case(130, 64, 300, 1, 523, 6); // the bias fill and its gradient go parallel
     linear_case(67, 768, 33, 1, 397, 7);
 }
 

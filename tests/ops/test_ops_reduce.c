@@ -86,7 +86,7 @@ static void test_masked_mean(void **state) {
     for (int n = 0; n < N2; n++)
         for (int k = 0; k < K2; k++)
             mask2[n * K2 + k] = k <= n % K2;
-    masked_mean_case(N2, K2, 512, mask2, 409, 4);
+    masked_mean_case(N2, K2, 512, mask2, 3001, 4);
     free(mask2);
 }
 
@@ -144,7 +144,7 @@ static void test_rowmax(void **state) {
     int32_t *none = ivec((size_t)N * C); // every row empty
     rowmax_case(N, C, none, 1, 8);
     free(mask), free(none);
-    rowmax_case(301, 777, NULL, 257, 9); // OpenMP path
+    rowmax_case(301, 777, NULL, 2003, 9); // OpenMP path
 }
 
 /* Ties: the first maximal index wins, also when earlier copies are masked. */
