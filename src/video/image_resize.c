@@ -75,13 +75,15 @@ static inline uint8_t clip8(int in) {
     return (uint8_t)(in >> RESIZE_PRECISION_BITS);
 }
 
-/* Horizontal pass over rows [y0, y0 + rows): src (h, w, 3) -> dst (rows, ow, 3). */
-static void resample_horizontal(const uint8_t *src, int w, int y0, int rows, uint8_t *dst, int ow,
-                                const ResampleCoeffs *c) {
+/* Horizontal pass over input rows [y0, y0 + rows) and output columns
+ * [x0, x0 + cw): src (h, w, 3) -> dst (rows, cw, 3). */
+static void resample_horizontal(const uint8_t *src, int w, int y0, int rows, uint8_t *dst, int x0,
+                                int cw, const ResampleCoeffs *c) {
     for (int yy = 0; yy < rows; yy++) {
         const uint8_t *row = src + (size_t)(y0 + yy) * w * 3;
-        uint8_t *out = dst + (size_t)yy * ow * 3;
-        for (int xx = 0; xx < ow; xx++) {
+        uint8_t *out = dst + (size_t)yy * cw * 3;
+        for (int ox = 0; ox < cw; ox++) {
+            int xx = x0 + ox;
             int xmin = c->bounds[2 * xx], xmax = c->bounds[2 * xx + 1];
             const int *k = &c->kk[(size_t)xx * c->ksize];
             int s0 = 1 << (RESIZE_PRECISION_BITS - 1), s1 = s0, s2 = s0;
@@ -91,55 +93,75 @@ static void resample_horizontal(const uint8_t *src, int w, int y0, int rows, uin
                 s1 += p[1] * k[x];
                 s2 += p[2] * k[x];
             }
-            out[3 * xx + 0] = clip8(s0);
-            out[3 * xx + 1] = clip8(s1);
-            out[3 * xx + 2] = clip8(s2);
+            out[3 * ox + 0] = clip8(s0);
+            out[3 * ox + 1] = clip8(s1);
+            out[3 * ox + 2] = clip8(s2);
         }
     }
 }
 
-/* Vertical pass: src (rows, w, 3) whose row 0 is input row y0 -> dst (oh, w, 3). */
-static void resample_vertical(const uint8_t *src, int w, int y0, uint8_t *dst, int oh,
-                              const ResampleCoeffs *c) {
-    for (int yy = 0; yy < oh; yy++) {
-        int ymin = c->bounds[2 * yy] - y0, ymax = c->bounds[2 * yy + 1];
+/* Vertical pass for output rows [y0, y0 + ch): src (rows, n / 3, 3) whose row 0
+ * is input row src_y0 -> dst (ch, n / 3, 3). Integer sums, so accumulating
+ * tap by tap over a row (vectorisable) equals Pillow's per-pixel order. */
+static void resample_vertical(const uint8_t *src, int n, int src_y0, uint8_t *dst, int y0, int ch,
+                              const ResampleCoeffs *c, int32_t *acc) {
+    for (int oy = 0; oy < ch; oy++) {
+        int yy = y0 + oy;
+        int ymin = c->bounds[2 * yy] - src_y0, ymax = c->bounds[2 * yy + 1];
         const int *k = &c->kk[(size_t)yy * c->ksize];
-        uint8_t *out = dst + (size_t)yy * w * 3;
-        for (int xx = 0; xx < w * 3; xx++) {
-            int s = 1 << (RESIZE_PRECISION_BITS - 1);
-            for (int y = 0; y < ymax; y++)
-                s += src[(size_t)(y + ymin) * w * 3 + xx] * k[y];
-            out[xx] = clip8(s);
+        for (int i = 0; i < n; i++)
+            acc[i] = 1 << (RESIZE_PRECISION_BITS - 1);
+        for (int y = 0; y < ymax; y++) {
+            const uint8_t *row = src + (size_t)(y + ymin) * n;
+            int32_t ky = k[y];
+            for (int i = 0; i < n; i++)
+                acc[i] += row[i] * ky;
         }
+        uint8_t *out = dst + (size_t)oy * n;
+        for (int i = 0; i < n; i++)
+            out[i] = clip8(acc[i]);
     }
+}
+
+/* The window [x0, x0 + cw) x [y0, y0 + ch) of Pillow's resize of src (h, w, 3)
+ * to (oh, ow, 3): dst (ch, cw, 3). Each output pixel depends only on its own
+ * coefficients, so the window equals the same crop of the full resize. */
+static void resize_window(const uint8_t *src, int w, int h, int ow, int oh, int x0, int y0, int cw,
+                          int ch, uint8_t *dst) {
+    int need_h = ow != w, need_v = oh != h;
+    ResampleCoeffs chz = {0}, cvt = {0};
+    if (need_h) coeffs_compute(w, ow, &chz);
+    if (need_v) coeffs_compute(h, oh, &cvt);
+    if (!need_h && !need_v) {
+        for (int y = 0; y < ch; y++)
+            memcpy(dst + (size_t)y * cw * 3, src + ((size_t)(y + y0) * w + x0) * 3, (size_t)cw * 3);
+    } else if (!need_v) {
+        resample_horizontal(src, w, y0, ch, dst, x0, cw, &chz);
+    } else {
+        /* rows of the source the vertical pass reads (Pillow's ybox) */
+        int y_first = cvt.bounds[2 * y0];
+        int y_last = cvt.bounds[2 * (y0 + ch - 1)] + cvt.bounds[2 * (y0 + ch - 1) + 1];
+        int rows = y_last - y_first;
+        uint8_t *tmp = mallocCheck((size_t)rows * cw * 3); // (rows, cw, 3)
+        if (need_h) {
+            resample_horizontal(src, w, y_first, rows, tmp, x0, cw, &chz);
+        } else {
+            for (int y = 0; y < rows; y++)
+                memcpy(tmp + (size_t)y * cw * 3, src + ((size_t)(y + y_first) * w + x0) * 3,
+                       (size_t)cw * 3);
+        }
+        int32_t *acc = mallocCheck(sizeof(int32_t) * (size_t)cw * 3); // (cw * 3)
+        resample_vertical(tmp, cw * 3, y_first, dst, y0, ch, &cvt, acc);
+        free(acc);
+        free(tmp);
+    }
+    if (need_h) coeffs_free(&chz);
+    if (need_v) coeffs_free(&cvt);
 }
 
 void image_resize_bicubic(const uint8_t *src, int w, int h, uint8_t *dst, int ow, int oh) {
     drlCheck(w > 0 && h > 0 && ow > 0 && oh > 0, "image sizes must be positive");
-    int need_h = ow != w, need_v = oh != h;
-    if (!need_h && !need_v) {
-        memcpy(dst, src, (size_t)w * h * 3);
-        return;
-    }
-    ResampleCoeffs ch = {0}, cv = {0};
-    if (need_h) coeffs_compute(w, ow, &ch);
-    if (need_v) coeffs_compute(h, oh, &cv);
-    if (need_h && !need_v) {
-        resample_horizontal(src, w, 0, h, dst, ow, &ch);
-    } else if (!need_h) {
-        resample_vertical(src, w, 0, dst, oh, &cv);
-    } else {
-        /* Pillow only resamples the rows the vertical pass reads (ybox). */
-        int y_first = cv.bounds[0];
-        int y_last = cv.bounds[2 * oh - 2] + cv.bounds[2 * oh - 1];
-        int rows = y_last - y_first;
-        uint8_t *tmp = mallocCheck((size_t)rows * ow * 3); // (rows, ow, 3)
-        resample_horizontal(src, w, y_first, rows, tmp, ow, &ch);
-        resample_vertical(tmp, ow, y_first, dst, oh, &cv);
-        free(tmp);
-    }
-    if (need_h) coeffs_free(&ch);
-    if (need_v) coeffs_free(&cv);
+    resize_window(src, w, h, ow, oh, 0, 0, ow, oh, dst);
 }
 
 void resize_shorter_side_size(int w, int h, int R, int *ow, int *oh) {
@@ -158,18 +180,10 @@ static int round_half_even(double x) {
 }
 
 void image_resize_crop(const uint8_t *src, int w, int h, int R, uint8_t *dst) {
+    drlCheck(w > 0 && h > 0 && R > 0, "image sizes must be positive");
     int ow, oh;
     resize_shorter_side_size(w, h, R, &ow, &oh);
-    const uint8_t *img = src;
-    uint8_t *resized = NULL;
-    if (ow != w || oh != h) {
-        resized = mallocCheck((size_t)ow * oh * 3); // (oh, ow, 3)
-        image_resize_bicubic(src, w, h, resized, ow, oh);
-        img = resized;
-    }
     int top = round_half_even((oh - R) / 2.0);
     int left = round_half_even((ow - R) / 2.0);
-    for (int y = 0; y < R; y++)
-        memcpy(dst + (size_t)y * R * 3, img + ((size_t)(y + top) * ow + left) * 3, (size_t)R * 3);
-    free(resized);
+    resize_window(src, w, h, ow, oh, left, top, R, R, dst);
 }
