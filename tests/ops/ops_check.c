@@ -34,6 +34,13 @@ float *fvec_rand(size_t n, double lo, double hi, TRng *r) {
     return x;
 }
 
+float *fvec_nan(size_t n) {
+    float *x = fvec(n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = NAN;
+    return x;
+}
+
 double *dvec(size_t n) {
     return callocCheck(n, sizeof(double));
 }

@@ -21,9 +21,10 @@ typedef struct TRng {
 TRng trng(uint64_t seed);
 double trng_uniform(TRng *r, double lo, double hi);
 
-float *fvec(size_t n);                                      /* zero-filled */
-float *fvec_rand(size_t n, double lo, double hi, TRng *r);  /* uniform */
-double *dvec(size_t n);                                     /* zero-filled */
+float *fvec(size_t n);                                     /* zero-filled */
+float *fvec_rand(size_t n, double lo, double hi, TRng *r); /* uniform */
+float *fvec_nan(size_t n); /* NaN-filled: stale output that must be overwritten */
+double *dvec(size_t n);    /* zero-filled */
 double *dvec_rand(size_t n, double lo, double hi, TRng *r); /* uniform */
 double *dvec_of(const float *x, size_t n);                  /* widened copy */
 int32_t *ivec(size_t n);                                    /* zero-filled */

@@ -37,11 +37,11 @@ static void layernorm_case(int N, int C, float eps, double offset, size_t step, 
     TRng r = trng(seed);
     LnCtx ctx = {N, C, eps};
     size_t nx = (size_t)N * C;
-    float *x = fvec_rand(nx, offset - 2.0, offset + 2.0, &r); // (N, C)
-    float *g = fvec_rand((size_t)C, 0.5, 1.5, &r);            // (C)
-    float *b = fvec_rand((size_t)C, -1, 1, &r);               // (C)
-    float *y = fvec_rand(nx, -9, 9, &r);                      // (N, C)
-    float *mean = fvec((size_t)N), *rstd = fvec((size_t)N);   // (N)
+    float *x = fvec_rand(nx, offset - 2.0, offset + 2.0, &r);       // (N, C)
+    float *g = fvec_rand((size_t)C, 0.5, 1.5, &r);                  // (C)
+    float *b = fvec_rand((size_t)C, -1, 1, &r);                     // (C)
+    float *y = fvec_nan(nx);                                        // (N, C)
+    float *mean = fvec_nan((size_t)N), *rstd = fvec_nan((size_t)N); // (N)
     ops->layernorm_fwd(y, mean, rstd, x, g, b, N, C, eps);
 
     double *in[3] = {dvec_of(x, nx), dvec_of(g, (size_t)C), dvec_of(b, (size_t)C)};

@@ -46,7 +46,7 @@ static void linear_case(int N, int IC, int OC, int has_bias, size_t step, uint64
     float *x = fvec_rand(nx, -1, 1, &r);                           // (N, IC)
     float *w = fvec_rand(nw, -1, 1, &r);                           // (OC, IC)
     float *b = has_bias ? fvec_rand((size_t)OC, -1, 1, &r) : NULL; // (OC)
-    float *y = fvec_rand(ny, -5, 5, &r); // (N, OC) stale values must be overwritten
+    float *y = fvec_nan(ny); // (N, OC) stale values must be overwritten
     ops->linear_fwd(y, x, w, b, N, IC, OC);
 
     double *in[3] = {dvec_of(x, nx), dvec_of(w, nw), b ? dvec_of(b, (size_t)OC) : dvec((size_t)OC)};
@@ -87,7 +87,7 @@ static void matmul_case(int N, int IC, int OC, size_t step, uint64_t seed) {
     size_t nx = (size_t)N * IC, nm = (size_t)IC * OC, ny = (size_t)N * OC;
     float *x = fvec_rand(nx, -1, 1, &r); // (N, IC)
     float *m = fvec_rand(nm, -1, 1, &r); // (IC, OC)
-    float *y = fvec_rand(ny, -5, 5, &r); // (N, OC)
+    float *y = fvec_nan(ny);             // (N, OC)
     ops->matmul_fwd(y, x, m, N, IC, OC);
     double *in[2] = {dvec_of(x, nx), dvec_of(m, nm)};
     double *yref = dvec(ny);

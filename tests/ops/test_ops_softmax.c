@@ -41,7 +41,7 @@ static void softmax_case(int N, int C, const int32_t *mask, double lo, double hi
     size_t n = (size_t)N * C;
     SmCtx ctx = {N, C, mask};
     float *x = fvec_rand(n, lo, hi, &r); // (N, C)
-    float *y = fvec_rand(n, -9, 9, &r);  // (N, C)
+    float *y = fvec_nan(n);              // (N, C)
     ops->softmax_fwd(y, x, mask, N, C);
     double *in[1] = {dvec_of(x, n)};
     double *yref = dvec(n);
