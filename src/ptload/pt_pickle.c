@@ -27,6 +27,7 @@ typedef struct {
     PyVal **memo; // (memocap,) NULL where unset
     size_t memocap;
     size_t memo_count; // entries set (Python's len(memo))
+    size_t ops;        // opcodes read
 } Unpickler;
 
 static int fail(Unpickler *u, const char *msg) {
@@ -470,7 +471,8 @@ static PyVal *collect(Unpickler *u, PvKind kind, size_t from) {
 static int memo_put(Unpickler *u, uint64_t idx) {
     PyVal *v = top(u);
     if (!v) return -1;
-    if (idx > u->len) return fail(u, "memo index larger than the stream could need");
+    if (idx > u->ops) // indices are handed out in order, at most one per opcode
+        return fail(u, "memo index larger than the number of opcodes so far");
     if (idx >= u->memocap) {
         size_t cap = u->memocap ? u->memocap : 64;
         while (cap <= idx)
@@ -530,6 +532,7 @@ static int step(Unpickler *u, PyVal **result) {
     if (u->pos >= u->len) return fail(u, "pickle stream ends without STOP (truncated?)");
     u->op_pos = u->pos;
     uint8_t op = u->p[u->pos++];
+    u->ops++;
     size_t from = 0;
     PyVal *a, *b, *c;
     switch (op) {

@@ -40,6 +40,49 @@ static int same_key(const PyVal *a, const PyVal *b) {
     return a->slen == b->slen && memcmp(a->s, b->s, a->slen) == 0;
 }
 
+static int is_contiguous(const PvTensor *t) {
+    int64_t expect = 1;
+    for (int d = t->ndim - 1; d >= 0; d--) {
+        if (t->shape[d] != 1 && t->stride[d] != expect) return 0;
+        expect *= t->shape[d];
+    }
+    return 1;
+}
+
+/* A storage used by one contiguous tensor: read and convert it in pieces, so
+ * only the float32 result is held (float32 data is read straight into it). */
+static int load_streamed(PtZip *z, zip_uint64_t index, const char *rel, const PvTensor *t,
+                         PtTensor *out, PtErr *e) {
+    enum { CHUNK = 1 << 20 }; // elements per piece
+    PtDtype dtype = t->storage->dtype;
+    size_t es = pt_dtype_size(dtype);
+    float *data = malloc(t->numel ? t->numel * sizeof(float) : 1);      // (numel,)
+    uint8_t *piece = dtype == PT_DTYPE_F32 ? NULL : malloc(CHUNK * es); // (CHUNK * es,) raw
+    if (!data || (dtype != PT_DTYPE_F32 && !piece)) {
+        free(data);
+        free(piece);
+        return pt_error(e, "out of memory for tensor '%s'", out->name);
+    }
+    PtZipStream s;
+    int rc = pt_zip_stream_open(z, index, rel, &s, e);
+    if (rc == 0) rc = pt_zip_stream_read(&s, NULL, (uint64_t)t->offset * es, e);
+    if (rc == 0 && dtype == PT_DTYPE_F32) rc = pt_zip_stream_read(&s, data, t->numel * 4, e);
+    for (size_t done = 0; rc == 0 && piece && done < t->numel; done += CHUNK) {
+        int64_t n = (int64_t)(t->numel - done < CHUNK ? t->numel - done : CHUNK);
+        int64_t one = 1;
+        rc = pt_zip_stream_read(&s, piece, (uint64_t)n * es, e);
+        if (rc == 0) pt_gather(piece, dtype, 0, 1, &n, &one, data + done);
+    }
+    int rc2 = s.f ? pt_zip_stream_close(&s, e) : 0;
+    free(piece);
+    if (rc || rc2) {
+        free(data);
+        return -1;
+    }
+    out->data = data;
+    return 0;
+}
+
 /* Reads storage group [lo, hi) (entries sharing a key) and fills their tensors. */
 static int load_group(PtZip *z, PtEntry **group, size_t count, PtTensor *dst, const PtEntries *es,
                       PtErr *e) {
@@ -64,6 +107,8 @@ static int load_group(PtZip *z, PtEntry **group, size_t count, PtTensor *dst, co
                             (long long)st->i, (unsigned long long)bytes);
         if (bytes > need) need = bytes;
     }
+    if (count == 1 && is_contiguous(group[0]->t))
+        return load_streamed(z, index, rel, group[0]->t, &dst[group[0] - es->items], e);
     uint8_t *raw = malloc(need ? need : 1); // (need,) raw little-endian storage bytes
     if (!raw)
         return pt_error(e, "out of memory reading '%s' (%llu bytes)", rel,

@@ -110,43 +110,57 @@ int pt_zip_entry(PtZip *z, const char *rel, zip_uint64_t *index, uint64_t *size,
     return stat_entry(z, *index, name, size, e) ? -1 : 0;
 }
 
-int pt_zip_read(PtZip *z, zip_uint64_t index, const char *rel, void *buf, uint64_t n, PtErr *e) {
-    char name[512];
-    snprintf(name, sizeof name, "%s%s", z->prefix, rel);
-    uint64_t size;
-    if (stat_entry(z, index, name, &size, e)) return -1;
-    if (n > size) return pt_error(e, "internal: reading past zip entry '%s'", name);
-    zip_file_t *f = zip_fopen_index(z->za, index, 0);
-    if (!f) return pt_error(e, "cannot open zip entry '%s' (%s)", name, zip_strerror(z->za));
-    uint8_t *p = buf;
+int pt_zip_stream_open(PtZip *z, zip_uint64_t index, const char *rel, PtZipStream *s, PtErr *e) {
+    memset(s, 0, sizeof *s);
+    snprintf(s->name, sizeof s->name, "%s%s", z->prefix, rel);
+    if (stat_entry(z, index, s->name, &s->size, e)) return -1;
+    s->f = zip_fopen_index(z->za, index, 0);
+    if (!s->f) return pt_error(e, "cannot open zip entry '%s' (%s)", s->name, zip_strerror(z->za));
+    return 0;
+}
+
+int pt_zip_stream_read(PtZipStream *s, void *buf, uint64_t n, PtErr *e) {
+    if (n > s->size - s->pos)
+        return pt_error(e, "zip entry '%s' holds %llu bytes, %llu more are needed", s->name,
+                        (unsigned long long)s->size, (unsigned long long)(s->pos + n - s->size));
+    uint8_t scratch[4096]; // (4096,) skipped bytes
     uint64_t got = 0;
     while (got < n) {
-        zip_int64_t r = zip_fread(f, p + got, n - got);
-        if (r < 0) {
-            pt_error(e, "cannot read zip entry '%s' (%s)", name, zip_file_strerror(f));
-            zip_fclose(f);
-            return -1;
-        }
-        if (r == 0) break;
+        uint64_t want = n - got;
+        uint8_t *dst = buf ? (uint8_t *)buf + got : scratch;
+        if (!buf && want > sizeof scratch) want = sizeof scratch;
+        zip_int64_t r = zip_fread(s->f, dst, want);
+        if (r < 0)
+            return pt_error(e, "cannot read zip entry '%s' (%s)", s->name, zip_file_strerror(s->f));
+        if (r == 0)
+            return pt_error(e, "zip entry '%s' ends after %llu of %llu bytes", s->name,
+                            (unsigned long long)(s->pos + got), (unsigned long long)s->size);
         got += (uint64_t)r;
     }
-    if (got < n) {
-        zip_fclose(f);
-        return pt_error(e, "zip entry '%s' ends after %llu of %llu bytes", name,
-                        (unsigned long long)got, (unsigned long long)n);
-    }
-    if (n == size) { // at the end: one more read lets libzip check the CRC
-        uint8_t extra;
-        zip_int64_t r = zip_fread(f, &extra, 1);
-        if (r != 0) {
-            if (r < 0)
-                pt_error(e, "zip entry '%s' is corrupt (%s)", name, zip_file_strerror(f));
-            else
-                pt_error(e, "zip entry '%s' holds more bytes than its header says", name);
-            zip_fclose(f);
-            return -1;
-        }
-    }
-    if (zip_fclose(f) != 0) return pt_error(e, "zip entry '%s' is corrupt", name);
+    s->pos += n;
     return 0;
+}
+
+int pt_zip_stream_close(PtZipStream *s, PtErr *e) {
+    int rc = 0;
+    if (s->f && s->pos == s->size) { // at the end: one more read lets libzip check the CRC
+        uint8_t extra;
+        zip_int64_t r = zip_fread(s->f, &extra, 1);
+        if (r < 0)
+            rc = pt_error(e, "zip entry '%s' is corrupt (%s)", s->name, zip_file_strerror(s->f));
+        else if (r > 0)
+            rc = pt_error(e, "zip entry '%s' holds more bytes than its header says", s->name);
+    }
+    if (s->f && zip_fclose(s->f) != 0 && rc == 0)
+        rc = pt_error(e, "zip entry '%s' is corrupt", s->name);
+    s->f = NULL;
+    return rc;
+}
+
+int pt_zip_read(PtZip *z, zip_uint64_t index, const char *rel, void *buf, uint64_t n, PtErr *e) {
+    PtZipStream s;
+    if (pt_zip_stream_open(z, index, rel, &s, e)) return -1;
+    int rc = pt_zip_stream_read(&s, buf, n, e);
+    int rc2 = pt_zip_stream_close(&s, e);
+    return rc ? rc : rc2;
 }

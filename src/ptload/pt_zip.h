@@ -29,6 +29,22 @@ int pt_zip_entry(PtZip *z, const char *rel, zip_uint64_t *index, uint64_t *size,
  * is the whole entry, its CRC is verified too. `rel` names it in messages. */
 int pt_zip_read(PtZip *z, zip_uint64_t index, const char *rel, void *buf, uint64_t n, PtErr *e);
 
+/* Sequential reading of one entry in pieces. */
+typedef struct {
+    zip_file_t *f;
+    char name[512]; // full entry name, for messages
+    uint64_t size;  // entry size
+    uint64_t pos;   // bytes read so far
+} PtZipStream;
+
+int pt_zip_stream_open(PtZip *z, zip_uint64_t index, const char *rel, PtZipStream *s, PtErr *e);
+
+/* Reads exactly n bytes (buf may be NULL to skip them). */
+int pt_zip_stream_read(PtZipStream *s, void *buf, uint64_t n, PtErr *e);
+
+/* Closes; when the whole entry was read, verifies its end and CRC. */
+int pt_zip_stream_close(PtZipStream *s, PtErr *e);
+
 void pt_zip_close(PtZip *z);
 
 #endif
