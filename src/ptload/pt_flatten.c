@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { FL_MAX_DEPTH = 64, FL_MAX_VISITS = 1 << 22, FL_MAX_NAME = 1024, FL_MAX_TENSORS = 1 << 18 };
+enum { FL_MAX_DEPTH = 64, FL_MAX_VISITS = 1 << 20, FL_MAX_NAME = 1024, FL_MAX_TENSORS = 1 << 18 };
 
 typedef struct {
     PtEntries *out;

@@ -177,6 +177,16 @@ def main():
     # a list holding itself, under a dict key: must end with an error, not a hang
     cyclic = b"\x80\x02}q\x00" + s_unicode("a") + b"]q\x01h\x01as."
     zip_with(os.path.join(out, "cyclic.pt"), "cyclic", [("data.pkl", cyclic)])
+    # lists sharing their halves 40 levels deep (2^40 paths): bounded work, then an error
+    def bomb(leaf):
+        ops = b"\x80\x02}" + s_unicode("a") + leaf + b"q\x000"
+        for k in range(1, 41):
+            ops += b"](h" + bytes([k - 1]) + b"h" + bytes([k - 1]) + b"eq" + bytes([k]) + b"0"
+        return ops + b"h" + bytes([40]) + b"s."
+    zip_with(os.path.join(out, "dag_bomb.pt"), "bomb", [("data.pkl", bomb(b"]"))])
+    tensor_leaf = tensor_pickle(16, [4], [1])[len(b"\x80\x02ccollections\nOrderedDict\n)R(") + 6:-2]
+    zip_with(os.path.join(out, "tensor_bomb.pt"), "bomb",
+             [("data.pkl", bomb(b"](" + tensor_leaf + b"e")), ("data/0", struct.pack("<16f", *range(16)))])
     # tensor views outside their storage
     st16 = struct.pack("<16f", *range(16))
     zip_with(os.path.join(out, "oob_view.pt"), "oob",

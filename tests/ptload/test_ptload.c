@@ -214,6 +214,8 @@ static void test_bad_files(void **state) {
     expect_error(c, "hostile_opcode.pt", "unsupported pickle opcode 0x69");
     expect_error(c, "hostile_stack_global.pt", "pickle global 'subprocess.Popen' is not allowed");
     expect_error(c, "cyclic.pt", "nested deeper than");
+    expect_error(c, "dag_bomb.pt", "pickle object graph too large");
+    expect_error(c, "tensor_bomb.pt", "more than 262144 tensors");
     expect_error(c, "oob_view.pt", "tensor reaches element 19 of a storage holding 16 elements");
     expect_error(c, "oob_offset.pt", "tensor reaches element 16 of a storage holding 16");
     expect_error(c, "neg_stride.pt", "sizes and strides must be non-negative");
