@@ -15,7 +15,10 @@
  * Sequence: clip_init (register) -> [other modules register] ->
  * params_alloc_buffers -> clip_init_random or an import -> clip_alloc ->
  * clip_vision_fwd / clip_vision_bwd, clip_text_fwd / clip_text_bwd.
- * Every buffer argument is backend memory. */
+ * Every buffer argument is backend memory. Each backward must follow its own
+ * forward, once: the vision backward reuses forward buffers as gradient
+ * scratch. The conv1 patch extraction (im2col) is done with ops->copy, one
+ * row of P pixels per call (cheap on the CPU; a dedicated op would suit CUDA). */
 #ifndef DRL_MODEL_CLIP_H
 #define DRL_MODEL_CLIP_H
 
