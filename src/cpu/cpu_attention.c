@@ -2,8 +2,9 @@
  * (batch, head). The products (QK^T, PV and their backward) are single
  * OpenBLAS sgemm calls on strided views of qkv (leading dimension 3W); the
  * masks and the softmax are plain loops over the saved probabilities.
- * At these sizes (T*T*dh below OpenBLAS's threading threshold for T <= 64)
- * each sgemm runs on the calling OpenMP thread. */
+ * Each call is split into row blocks small enough (m*n*k <= 65536*4, OpenBLAS's
+ * default GEMM_MULTITHREAD_THRESHOLD) that OpenBLAS runs it on the calling
+ * OpenMP thread instead of its own thread pool. */
 #include "cpu/cpu_internal.h"
 
 #include <cblas.h>
@@ -11,6 +12,25 @@
 #include <stdlib.h>
 
 #include "common/check.h"
+
+/* OpenBLAS runs a gemm on one thread when m*n*k is at most this. */
+#define SGEMM_SERIAL_MNK (65536 * 4)
+
+/* Row-major C (M, N) = alpha op(A) op(B) + beta C in row blocks of C, each
+ * under SGEMM_SERIAL_MNK. */
+static void sgemm_rows(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, float alpha,
+                       const float *A, int lda, const float *B, int ldb, float beta, float *C,
+                       int ldc) {
+    int rows = SGEMM_SERIAL_MNK / (N * K > 0 ? N * K : 1);
+    if (rows < 1) rows = 1;
+    for (int m0 = 0; m0 < M; m0 += rows) {
+        int mb = M - m0 < rows ? M - m0 : rows;
+        // rows m0.. of op(A): rows of A, or columns of A when transposed
+        const float *a = ta == CblasNoTrans ? A + (size_t)m0 * lda : A + m0;
+        cblas_sgemm(CblasRowMajor, ta, tb, mb, N, K, alpha, a, lda, B, ldb, beta,
+                    C + (size_t)m0 * ldc, ldc);
+    }
+}
 
 /* One row of probabilities p (T), holding the scaled scores q.k on entry.
  * The mask is added and the maximum subtracted in double, so that a large
@@ -58,13 +78,11 @@ void cpu_attention_fwd(float *out, float *probs, const float *qkv, const float *
             float *o = out + (size_t)b * T * W + (size_t)h * dh;          // (T, dh) stride W
             const float *mask = keymask ? keymask + (size_t)b * T : NULL; // (T)
             // p = scale * q k^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, scale, q, ld, k, ld,
-                        0.0f, p, T);
+            sgemm_rows(CblasNoTrans, CblasTrans, T, T, dh, scale, q, ld, k, ld, 0.0f, p, T);
             for (int i = 0; i < T; i++)
                 softmax_row(p + (size_t)i * T, score, mask, causal ? i + 1 : T, T);
             // o = p v
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, p, T, v, ld,
-                        0.0f, o, W);
+            sgemm_rows(CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, p, T, v, ld, 0.0f, o, W);
         }
         free(score);
     }
@@ -89,11 +107,9 @@ void cpu_attention_bwd(float *dqkv, const float *dout, const float *qkv, const f
             const float *p = probs + (size_t)bh * T * T;                 // (T, T)
             const float *dy = dout + (size_t)b * T * W + (size_t)h * dh; // (T, dh) stride W
             // dv += p^T dy
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, p, T, dy, W, 1.0f,
-                        dv, ld);
+            sgemm_rows(CblasTrans, CblasNoTrans, T, dh, T, 1.0f, p, T, dy, W, 1.0f, dv, ld);
             // dp = dy v^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, dy, W, v, ld, 0.0f,
-                        ds, T);
+            sgemm_rows(CblasNoTrans, CblasTrans, T, T, dh, 1.0f, dy, W, v, ld, 0.0f, ds, T);
             // dscore = scale * p * (dp - sum_j p dp), row by row
             for (int i = 0; i < T; i++) {
                 const float *pi = p + (size_t)i * T; // (T)
@@ -105,10 +121,8 @@ void cpu_attention_bwd(float *dqkv, const float *dout, const float *qkv, const f
                     di[j] = scale * pi[j] * (di[j] - s);
             }
             // dq += dscore k ; dk += dscore^T q
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, ds, T, k, ld,
-                        1.0f, dq, ld);
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, dh, T, 1.0f, ds, T, q, ld, 1.0f,
-                        dk, ld);
+            sgemm_rows(CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, ds, T, k, ld, 1.0f, dq, ld);
+            sgemm_rows(CblasTrans, CblasNoTrans, T, dh, T, 1.0f, ds, T, q, ld, 1.0f, dk, ld);
         }
         free(ds);
     }

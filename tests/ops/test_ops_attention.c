@@ -174,7 +174,8 @@ static void test_attention_keymask_1e6(void **state) {
     free(m), free(m_all), free(as_inf), free(as_inf_all);
 }
 
-/* Enough (batch, head) pairs for the OpenMP path, and one ViT-B/32 sized head. */
+/* Enough (batch, head) pairs for the OpenMP path, a ViT-B/32 sized layer and a
+ * long sequence. */
 static void test_attention_parallel_sizes(void **state) {
     (void)state;
     int B = 3, T = 17, W = 96, H = 4;
@@ -183,6 +184,8 @@ static void test_attention_parallel_sizes(void **state) {
     attention_case(B, T, W, H, 0, m, md, 37, 14);
     attention_case(B, T, W, H, 1, NULL, NULL, 41, 15);
     attention_case(1, 50, 768, 12, 0, NULL, NULL, 2003, 16);
+    // T * dh large enough that the products are split into row blocks
+    attention_case(1, 80, 128, 2, 1, NULL, NULL, 1021, 17);
     free(m), free(md);
 }
 
