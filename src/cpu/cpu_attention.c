@@ -46,13 +46,14 @@ static void softmax_row(float *p, double *score, const float *keymask, int nkeys
         if (s > mx) mx = s;
     }
     if (mx == -INFINITY) nkeys = 0; // no key is reachable: zeros, not NaN
-    double sum = 0.0;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
     for (int j = 0; j < nkeys; j++) {
         float e = expf((float)(score[j] - mx));
         p[j] = e;
         sum += e;
     }
-    float inv = nkeys > 0 ? (float)(1.0 / sum) : 0.0f;
+    float inv = nkeys > 0 ? 1.0f / sum : 0.0f;
     for (int j = 0; j < nkeys; j++)
         p[j] *= inv;
     for (int j = nkeys; j < T; j++)
