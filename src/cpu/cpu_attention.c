@@ -1,5 +1,5 @@
 /* Multi-head self-attention core on packed q|k|v, one OpenMP task per
- * (batch, head). The products (QK^T, PV and their backward) are single
+ * (batch, head). The products (QK^T, PV and their backward) are
  * OpenBLAS sgemm calls on strided views of qkv (leading dimension 3W); the
  * masks and the softmax are plain loops over the saved probabilities.
  * Each call is split into row blocks small enough (m*n*k <= 65536*4, OpenBLAS's
