@@ -33,13 +33,13 @@ __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, 
     return USAGE_EXIT;
 }
 
-/* Strict positive integer. */
-static bool parse_count(const char *s, long long *out) {
+/* Strict integer >= min. */
+static bool parse_at_least(const char *s, long long min, long long *out) {
     if (!s || !*s) return false;
     char *end = NULL;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (errno || *end || v < 1) return false;
+    if (errno || *end || v < min) return false;
     *out = v;
     return true;
 }
@@ -129,10 +129,11 @@ int cli_parse(int argc, char *const argv[], CliOptions *opt, char *err, size_t e
         if (!opt->batch_path || !opt->batch_path[0])
             return fail(err, errlen, "--step-dump expects a batch file");
         if (!steps) return fail(err, errlen, "--step-dump needs --steps N");
-        if (!parse_count(steps, &opt->steps))
-            return fail(err, errlen, "--steps: expected an integer >= 1, found '%s'", steps);
+        if (!parse_at_least(steps, 0, &opt->steps))
+            return fail(err, errlen, "--steps: expected an integer >= 0 (0 = forward only), found '%s'",
+                        steps);
         opt->total_steps = opt->steps;
-        if (total && !parse_count(total, &opt->total_steps))
+        if (total && !parse_at_least(total, 1, &opt->total_steps))
             return fail(err, errlen, "--total-steps: expected an integer >= 1, found '%s'", total);
         if (!opt->out_path || !opt->out_path[0])
             return fail(err, errlen, "--step-dump needs --out OUT.h5");

@@ -51,9 +51,6 @@ static void cdcr_rules(Rules *R) {
     if (m->interaction == DRL_INTER_XTI && m->cdcr != 0) {
         why = "CDCR is not defined for xti";
         allowed = "0";
-    } else if (m->cdcr >= 2 && m->interaction == DRL_INTER_DP) {
-        why = "cdcr 2 and 3 need \"ti\" or \"wti\"";
-        allowed = "0 or 1";
     } else if (m->cdcr == 3 && m->interaction == DRL_INTER_TI) {
         why = "cdcr 3 needs \"wti\"";
         allowed = "0..2";
@@ -100,7 +97,8 @@ static void shape_rules(Rules *R) {
             blame(R, i_ctx, "expected at least %d (data.max_frames%s), found %d", frames_needed,
                   xti ? " + 1 for xti" : "", ctx);
     }
-    if (c->model.pretrained_clip[0]) return; /* the shape comes from the checkpoint */
+    /* the shape comes from the checkpoint */
+    if (c->model.pretrained_clip[0] || c->model.init_model[0]) return;
     const char *widths[] = {"vision_width", "text_width", "embed_dim"};
     const int values[] = {s->vision_width, s->text_width, s->embed_dim};
     for (int i = 0; i < 3; i++)

@@ -269,7 +269,8 @@ void drl_model_init_heads_from_clip(DrlModel *m, uint64_t seed) {
 }
 
 int drl_model_param_is_used(const DrlModel *m, int index) {
-    (void)m;
-    (void)index;
-    return 1; /* only the tensors the configuration uses are registered */
+    /* Only the tensors the configuration uses are registered, except the
+     * frame position table, which the reference keeps under seqLSTM without
+     * using it: it receives no gradient and the optimiser skips it. */
+    return !(index == m->frame_pos && m->h.agg == HEAD_AGG_SEQLSTM);
 }

@@ -39,8 +39,12 @@ static void standardise(float *z, float *sd_out, unsigned char *degen, const flo
             double e = x[(size_t)n * D + d] - mean;
             ss += e * e;
         }
-        double sd = N > 1 ? sqrt(ss / (N - 1)) : 0.0;
-        int bad = !(sd > 0.0) || !isfinite(sd);
+        /* variance over max(N - 1, 1); a channel with variance <= 1e-12 is
+         * constant: divided by 1, no gradient through its sd
+         * (tests/reference/README.md) */
+        double var = ss / (N > 1 ? N - 1 : 1);
+        int bad = !(var > 1e-12) || !isfinite(var);
+        double sd = bad ? 1.0 : sqrt(var);
         degen[d] = (unsigned char)bad;
         sd_out[d] = bad ? 1.0f : (float)sd;
         for (int n = 0; n < N; n++)
@@ -84,7 +88,7 @@ static void standardise_bwd(float *dx, const float *dz, const float *z, const fl
             zdz += (double)dz[(size_t)n * D + d] * z[(size_t)n * D + d];
         }
         mdz /= N;
-        double k = (!degen[d] && N > 1) ? zdz / (N - 1) : 0.0;
+        double k = !degen[d] ? zdz / (N > 1 ? N - 1 : 1) : 0.0;
         for (int n = 0; n < N; n++)
             dx[(size_t)n * D + d] +=
                 (float)((dz[(size_t)n * D + d] - mdz - z[(size_t)n * D + d] * k) / sd[d]);

@@ -9,8 +9,9 @@ double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale);
 /* Standardised cross-correlation of two row sets, spec §6:
  * za = std(A), zb = std(B) per channel over the N rows (unbiased sd),
  * C (D, D) = sum_r w_r za_r^T zb_r / divisor (w NULL = all ones).
- * A channel whose sd is 0 (or N < 2) is standardised with sd := 1 and passes
- * no gradient through its sd (see tests/reference/README.md). */
+ * The variance is over max(N - 1, 1); a channel whose variance is <= 1e-12
+ * (a constant channel, a batch of one) is divided by 1 and passes no
+ * gradient through its sd (tests/reference/README.md): never NaN. */
 typedef struct {
     int N, D;
     float divisor;

@@ -67,8 +67,8 @@ static void test_usage_errors(void **state) {
     expect_usage_error(PARSE(&o, err, "a.cfg", "b.cfg"), err, "expected one configuration file");
     expect_usage_error(PARSE(&o, err, "--step-dump", "b.h5", "--out", "o.h5", "c.cfg"), err,
                        "--step-dump needs --steps N");
-    expect_usage_error(PARSE(&o, err, "--step-dump", "b.h5", "--steps", "0", "--out", "o", "c"),
-                       err, "--steps: expected an integer >= 1, found '0'");
+    expect_usage_error(PARSE(&o, err, "--step-dump", "b.h5", "--steps", "-1", "--out", "o", "c"),
+                       err, "--steps: expected an integer >= 0 (0 = forward only), found '-1'");
     expect_usage_error(PARSE(&o, err, "--step-dump", "b.h5", "--steps", "2x", "--out", "o", "c"),
                        err, "found '2x'");
     expect_usage_error(PARSE(&o, err, "--step-dump", "b.h5", "--steps", "2", "c.cfg"), err,

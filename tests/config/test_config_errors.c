@@ -92,14 +92,9 @@ static void test_cdcr_rules(void **state) {
     expect_error("cdcr3_ti", "model = {\n  interaction = \"ti\";\n  cdcr = 3;\n};\n", 1, ":3: ",
                  "setting 'model.cdcr': expected 0..2 with model.interaction = \"ti\" (cdcr 3 "
                  "needs \"wti\"), found 3");
-    /* cdcr left at its default 3: the interaction is blamed. */
-    expect_error("cdcr_dp", "model = { interaction = \"dp\"; };\n", 1, ":1: ",
-                 "setting 'model.interaction': expected an interaction that supports "
-                 "model.cdcr = 3");
     expect_error("cdcr_xti", "model = { interaction = \"xti\"; cdcr = 1; };\n", 1,
                  ":1: ", "setting 'model.cdcr': expected 0 with model.interaction = \"xti\"");
-    expect_error("cdcr2_dp", "model = { interaction = \"dp\";\ncdcr = 2; };\n", 1,
-                 ":2: ", "setting 'model.cdcr': expected 0 or 1 with model.interaction = \"dp\"");
+    /* spec/model.md §6: any cdcr != 0 with dp is the dp variant, so dp accepts 1..3. */
 }
 
 static void test_batch_not_divisible(void **state) {
