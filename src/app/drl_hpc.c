@@ -4,7 +4,10 @@
  * or configuration. */
 #include "app/cli.h"
 #include "config/config.h"
+#include "train/run.h"
 #include "train/step_dump.h"
+
+#include <mpi.h>
 
 #include "common/check.h"
 
@@ -39,14 +42,27 @@ static int mode_print_config(const CliOptions *opt) {
 }
 
 static int mode_run(const CliOptions *opt) {
-    /* The world size comes from MPI once the run lands; 1 until then. */
+    int provided = 0;
+    MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
+    DrlComm comm;
+    comm_init_world(&comm);
     DrlConfig cfg;
-    int rc = load_config(opt->config_path, 1, &cfg);
-    if (rc) return rc;
-    print_config(&cfg, opt->config_path);
-    printf("# configuration is valid; training and evaluation arrive with the training issue\n");
+    char *err = mallocCheck(ERR_CAPACITY);
+    int rc = config_load(opt->config_path, comm.world, &cfg, err, ERR_CAPACITY);
+    if (rc) {
+        /* every rank reads the same file and fails the same way: rank 0 says it */
+        if (comm.rank == 0) fprintf(stderr, "%s", err);
+        free(err);
+        MPI_Finalize();
+        return rc;
+    }
+    free(err);
+    rc = run_main(&cfg, opt->config_path, &comm);
     config_free(&cfg);
-    return 0;
+    /* a failure on one rank may leave the others waiting in a collective */
+    if (rc == 1 && comm.world > 1) drl_die(1);
+    MPI_Finalize();
+    return rc;
 }
 
 static int mode_step_dump(const CliOptions *opt) {

@@ -142,6 +142,10 @@ void drl_model_init_heads_from_clip(DrlModel *m, uint64_t seed);
  * same on every rank). Parameter gradients are NOT averaged over ranks. */
 DrlLosses drl_step(DrlModel *m, const DrlBatch *batch, int backward);
 
+/* Forward of the towers and the aggregation only (evaluation): text_out
+ * (B, L, D) and video_out (B, T, D) for the batch's B local pairs. */
+void drl_encode(DrlModel *m, const DrlBatch *batch, float *text_out, float *video_out);
+
 /* Names of tensors that take part in the configured model's computation. */
 int drl_model_param_is_used(const DrlModel *m, int index);
 

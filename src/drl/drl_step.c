@@ -68,6 +68,19 @@ static void agg_backward(DrlModel *m, int Bl) {
     }
 }
 
+/* ---- encoding for evaluation ---------------------------------------------- */
+
+void drl_encode(DrlModel *m, const DrlBatch *bt, float *text_out, float *video_out) {
+    const DrlOps *ops = m->ops;
+    const int Bl = bt->B, L = m->L, T = m->T, D = m->D;
+    drlCheck(Bl >= 1 && Bl <= m->max_local, "batch larger than the model was allocated for");
+    clip_text_fwd(&m->clip, ops, &m->pt, bt->ids, Bl, L, m->text_feat);
+    clip_vision_fwd(&m->clip, ops, &m->pt, bt->video, Bl * T, m->frame_feat);
+    agg_forward(m, bt->video_mask, Bl);
+    ops->copy(text_out, m->text_feat, sizeof(float) * (size_t)Bl * L * D);
+    ops->copy(video_out, m->video_feat, sizeof(float) * (size_t)Bl * T * D);
+}
+
 /* ---- the step ------------------------------------------------------------- */
 
 DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {

@@ -1,0 +1,234 @@
+#include "train/run_eval.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "common/check.h"
+#include "common/log.h"
+#include "drl/drl_xti.h"
+#include "drl/interaction.h"
+#include "eval/distributed.h"
+#include "eval/rerank.h"
+#include "loader/loader.h"
+#include "train/frames.h"
+
+/* Gathered features of a split, prepared for scoring. */
+typedef struct {
+    DrlModel *m;
+    int64_t Nq, Nv;
+    int L, T, D;
+    float *tf, *vf;    /* (Nq, L, D), (Nv, T, D) raw features */
+    int32_t *tm, *vm;  /* (Nq, L), (Nv, T) */
+    float *tn, *vn;    /* (Nq, L, D), (Nv, T, D) normalised (ti/wti) */
+    float *wt, *wv;    /* (Nq, L), (Nv, T) token weights */
+    float *t, *v;      /* (Nq, D), (Nv, D) dp features */
+    float *scratch;    /* (L, Nv*T) */
+} Scorer;
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int score_rows(void *ctx, int64_t row0, int64_t nrows, float *out) {
+    Scorer *s = ctx;
+    const int L = s->L, T = s->T, D = s->D;
+    switch (s->m->h.interaction) {
+    case HEAD_DP:
+        for (int64_t a = 0; a < nrows; a++)
+            for (int64_t b = 0; b < s->Nv; b++) {
+                const float *x = s->t + (row0 + a) * D, *y = s->v + b * D;
+                double acc = 0.0;
+                for (int d = 0; d < D; d++) acc += (double)x[d] * y[d];
+                out[a * s->Nv + b] = (float)acc;
+            }
+        break;
+    case HEAD_TI:
+    case HEAD_WTI:
+        tokenwise_score_normalised(out, s->tn + row0 * L * D, s->tm + row0 * L, s->vn, s->vm,
+                                   s->wt + row0 * L, s->wv, (int)nrows, (int)s->Nv, L, T, D,
+                                   s->scratch);
+        break;
+    case HEAD_XTI:
+        xti_score(s->m, s->tf + row0 * L * D, s->tm + row0 * L, (int)nrows, s->vf, s->vm,
+                  (int)s->Nv, out);
+        break;
+    }
+    return 0;
+}
+
+/* dp features: t = norm(Tf[len - 1]); v = norm(masked mean of normalised frames). */
+static void prepare_dp(Scorer *s) {
+    const int L = s->L, T = s->T, D = s->D;
+    s->t = callocCheck((size_t)s->Nq * D, sizeof(float));
+    s->v = callocCheck((size_t)s->Nv * D, sizeof(float));
+    float *norm = callocCheck((size_t)(s->Nv * T > s->Nq ? s->Nv * T : s->Nq), sizeof(float));
+    float *vn = callocCheck((size_t)s->Nv * T * D, sizeof(float)); // (Nv, T, D)
+    for (int64_t a = 0; a < s->Nq; a++) {
+        int len = 0;
+        for (int i = 0; i < L; i++) len += s->tm[a * L + i];
+        int idx = len > 0 ? len - 1 : L - 1;
+        memcpy(s->t + a * D, s->tf + (a * L + idx) * D, sizeof(float) * D);
+    }
+    l2norm_rows(s->t, norm, s->t, (int)s->Nq, D);
+    l2norm_rows(vn, norm, s->vf, (int)(s->Nv * T), D);
+    for (int64_t b = 0; b < s->Nv; b++) {
+        int cnt = 0;
+        for (int j = 0; j < T; j++) {
+            if (!s->vm[b * T + j]) continue;
+            cnt++;
+            for (int d = 0; d < D; d++) s->v[b * D + d] += vn[(b * T + j) * D + d];
+        }
+        float inv = 1.0f / (float)(cnt > 1 ? cnt : 1);
+        for (int d = 0; d < D; d++) s->v[b * D + d] *= inv;
+    }
+    l2norm_rows(s->v, norm, s->v, (int)s->Nv, D);
+    free(norm), free(vn);
+}
+
+static void prepare_tokenwise(Scorer *s) {
+    const int L = s->L, T = s->T, D = s->D;
+    DrlModel *m = s->m;
+    s->tn = callocCheck((size_t)s->Nq * L * D, sizeof(float));
+    s->vn = callocCheck((size_t)s->Nv * T * D, sizeof(float));
+    s->wt = callocCheck((size_t)s->Nq * L, sizeof(float));
+    s->wv = callocCheck((size_t)s->Nv * T, sizeof(float));
+    s->scratch = callocCheck((size_t)L * s->Nv * T, sizeof(float));
+    float *norm = callocCheck((size_t)(s->Nq * L > s->Nv * T ? s->Nq * L : s->Nv * T), sizeof(float));
+    l2norm_rows(s->tn, norm, s->tf, (int)(s->Nq * L), D);
+    l2norm_rows(s->vn, norm, s->vf, (int)(s->Nv * T), D);
+    free(norm);
+    if (m->h.interaction == HEAD_TI) {
+        ti_uniform_weights(s->wt, s->tm, (int)s->Nq, L);
+        ti_uniform_weights(s->wv, s->vm, (int)s->Nv, T);
+        return;
+    }
+    /* WTI weights in chunks that fit the weight branches' buffers */
+    const int64_t cq = m->max_global;
+    for (int64_t a = 0; a < s->Nq; a += cq) {
+        int n = (int)(s->Nq - a < cq ? s->Nq - a : cq);
+        weight_branch_fwd(&m->wb_text, m->ops, &m->pt, s->tf + a * L * D, s->tm + a * L, n, L,
+                          s->wt + a * L);
+    }
+    for (int64_t b = 0; b < s->Nv; b += cq) {
+        int n = (int)(s->Nv - b < cq ? s->Nv - b : cq);
+        weight_branch_fwd(&m->wb_video, m->ops, &m->pt, s->vf + b * T * D, s->vm + b * T, n, T,
+                          s->wv + b * T);
+    }
+}
+
+static void scorer_free(Scorer *s) {
+    free(s->tf), free(s->vf), free(s->tm), free(s->vm), free(s->tn), free(s->vn);
+    free(s->wt), free(s->wv), free(s->t), free(s->v), free(s->scratch);
+}
+
+int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
+                 const DrlComm *comm, EvalResult *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    const double t0 = now_s();
+    const int L = m->L, T = m->T, D = m->D, R = m->R;
+    const int B = cfg->eval.batch_size_val / comm->world;
+    LoaderConfig lc = {.batch_size = B, .max_words = L, .max_frames = T,
+                       .seed = (uint64_t)cfg->train.seed, .rank = comm->rank,
+                       .world = comm->world, .prefetch = 1};
+    Loader *ld = loader_create(store, split, LOADER_EVAL, &lc, err, errlen);
+    if (!ld) return -1;
+    const int64_t n = loader_num_pairs(ld);
+    const int64_t S = (n + comm->world - 1) / comm->world; /* pairs per rank shard */
+    out->failed = loader_num_failed_pairs(ld);
+    /* local shard features, padded to S pairs so the gather has a fixed size */
+    float *tf_l = callocCheck((size_t)S * L * D + 1, sizeof(float));   // (S, L, D)
+    float *vf_l = callocCheck((size_t)S * T * D + 1, sizeof(float));   // (S, T, D)
+    int32_t *tm_l = callocCheck((size_t)S * L + 1, sizeof(int32_t));   // (S, L)
+    int32_t *vm_l = callocCheck((size_t)S * T + 1, sizeof(int32_t));   // (S, T)
+    int32_t *vid_l = callocCheck((size_t)S + 1, sizeof(int32_t));      // (S) video index
+    for (int64_t k = 0; k < S; k++) vid_l[k] = -1;
+    int64_t filled = 0;
+    const LoaderBatch *b;
+    int rc;
+    m->training = 0;
+    while ((rc = loader_next(ld, &b, err, errlen)) == 1) {
+        if (b->count == 0) continue;
+        frames_normalise(m->video_norm, b->frames, b->video_mask, (int64_t)b->B * T, R);
+        DrlBatch db = {.B = b->count, .ids = b->text, .text_mask = b->text_mask,
+                       .video = m->video_norm, .video_mask = b->video_mask};
+        drlCheck(filled + b->count <= S, "evaluation shard larger than expected");
+        drl_encode(m, &db, tf_l + filled * L * D, vf_l + filled * T * D);
+        memcpy(tm_l + filled * L, b->text_mask, sizeof(int32_t) * b->count * L);
+        memcpy(vm_l + filled * T, b->video_mask, sizeof(int32_t) * b->count * T);
+        memcpy(vid_l + filled, b->video, sizeof(int32_t) * b->count);
+        filled += b->count;
+    }
+    loader_free(ld);
+    m->training = 1;
+    if (rc < 0) {
+        free(tf_l), free(vf_l), free(tm_l), free(vm_l), free(vid_l);
+        return -1;
+    }
+    /* gather every shard */
+    const int64_t G = S * comm->world;
+    float *tf = callocCheck((size_t)G * L * D + 1, sizeof(float));
+    float *vf = callocCheck((size_t)G * T * D + 1, sizeof(float));
+    int32_t *tm = callocCheck((size_t)G * L + 1, sizeof(int32_t));
+    int32_t *vm = callocCheck((size_t)G * T + 1, sizeof(int32_t));
+    int32_t *vid = callocCheck((size_t)G + 1, sizeof(int32_t));
+    comm_allgather_f32(comm, tf_l, tf, (size_t)S * L * D);
+    comm_allgather_f32(comm, vf_l, vf, (size_t)S * T * D);
+    comm_allgather_i32(comm, tm_l, tm, (size_t)S * L);
+    comm_allgather_i32(comm, vm_l, vm, (size_t)S * T);
+    comm_allgather_i32(comm, vid_l, vid, (size_t)S);
+    free(tf_l), free(vf_l), free(tm_l), free(vm_l), free(vid_l);
+
+    /* unique videos in order of first appearance; several captions per video
+     * switch to the multi-sentence protocol (spec §10) */
+    int32_t *cap_video = callocCheck((size_t)n + 1, sizeof(int32_t)); // (n) caption -> column
+    int32_t *first = callocCheck((size_t)n + 1, sizeof(int32_t));     // (Nv) pair of each column
+    int64_t nv = 0;
+    int32_t maxvid = 0;
+    for (int64_t k = 0; k < n; k++) maxvid = vid[k] > maxvid ? vid[k] : maxvid;
+    int32_t *col = callocCheck((size_t)maxvid + 1, sizeof(int32_t));
+    for (int32_t k = 0; k <= maxvid; k++) col[k] = -1;
+    for (int64_t k = 0; k < n; k++) {
+        if (col[vid[k]] < 0) col[vid[k]] = (int32_t)nv, first[nv++] = (int32_t)k;
+        cap_video[k] = col[vid[k]];
+    }
+    free(col);
+    Scorer s = {.m = m, .Nq = n, .Nv = nv, .L = L, .T = T, .D = D, .tf = tf, .tm = tm};
+    s.vf = callocCheck((size_t)nv * T * D, sizeof(float));
+    s.vm = callocCheck((size_t)nv * T, sizeof(int32_t));
+    for (int64_t c = 0; c < nv; c++) {
+        memcpy(s.vf + c * T * D, vf + (int64_t)first[c] * T * D, sizeof(float) * T * D);
+        memcpy(s.vm + c * T, vm + (int64_t)first[c] * T, sizeof(int32_t) * T);
+    }
+    free(vf), free(vm), free(vid), free(first);
+    if (m->h.interaction == HEAD_DP) prepare_dp(&s);
+    if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) prepare_tokenwise(&s);
+
+    float *sim = comm->rank == 0 ? callocCheck((size_t)n * nv, sizeof(float)) : NULL; // (n, nv)
+    rc = eval_similarity_distributed(comm, n, nv, score_rows, &s, sim, err, errlen);
+    out->queries = n;
+    out->videos = nv;
+    out->multi_sentence = nv != n;
+    if (rc == 0 && comm->rank == 0) {
+        if (!out->multi_sentence) {
+            metrics_one_per_video(sim, n, &out->t2v, &out->v2t);
+        } else {
+            metrics_multi_sentence(sim, n, nv, cap_video, &out->t2v, &out->v2t);
+        }
+        if (cfg->eval.rerank_dsl) {
+            float *r = callocCheck((size_t)n * nv, sizeof(float));
+            rerank_dsl(sim, n, nv, 100.0f, r);
+            if (!out->multi_sentence)
+                metrics_one_per_video(r, n, &out->dsl_t2v, &out->dsl_v2t);
+            else
+                metrics_multi_sentence(r, n, nv, cap_video, &out->dsl_t2v, &out->dsl_v2t);
+            out->have_dsl = 1;
+            free(r);
+        }
+    }
+    free(sim), free(cap_video);
+    scorer_free(&s);
+    out->seconds = now_s() - t0;
+    return rc;
+}

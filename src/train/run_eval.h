@@ -1,0 +1,29 @@
+/* Evaluation of the model on one split (spec/model.md §9-§10): every rank
+ * encodes its shard of the split's pairs, the features are all-gathered, the
+ * similarity rows are distributed over the ranks and gathered to rank 0,
+ * which computes the metrics (plain, and re-ranked by DSL / QB-Norm when the
+ * configuration asks). */
+#ifndef DRL_TRAIN_RUN_EVAL_H
+#define DRL_TRAIN_RUN_EVAL_H
+
+#include "comm/comm.h"
+#include "config/config.h"
+#include "drl/drl_model.h"
+#include "eval/metrics.h"
+#include "store/store.h"
+
+typedef struct {
+    RetrievalMetrics t2v, v2t;
+    RetrievalMetrics dsl_t2v, dsl_v2t;
+    int have_dsl;
+    int64_t queries, videos;
+    int64_t failed; /* pairs whose video failed preprocessing (scored as all-padding) */
+    int multi_sentence;
+    double seconds;
+} EvalResult;
+
+/* Returns 0 (result valid on rank 0), or -1 with err. */
+int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
+                 const DrlComm *comm, EvalResult *out, char *err, size_t errlen);
+
+#endif
