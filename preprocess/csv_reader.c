@@ -72,6 +72,9 @@ static int add_record(CsvTable *t, char **fields, int n, int line, const char *p
     if (lines) t->row_line = lines;
     if (!rows || !lines) {
         snprintf(err, errlen, "%s: out of memory", path);
+        for (int i = 0; i < n; i++)
+            free(fields[i]);
+        free(fields);
         return -1;
     }
     t->rows[t->n_rows] = fields;
@@ -131,7 +134,8 @@ CsvTable *csv_parse(const char *text, size_t len, const char *path, char *err, s
             if (c != ',') {
                 if (n_fields > 0 &&
                     add_record(t, fields, n_fields, record_line, path, err, errlen) < 0) {
-                    fields = NULL;
+                    fields = NULL; /* add_record freed them */
+                    n_fields = 0;
                     goto fail;
                 }
                 fields = NULL;
