@@ -106,6 +106,10 @@ static int bench(char **argv) {
     Store *s;
     Loader *l = open_loader(&s, argv[2], "train", LOADER_TRAIN, &cfg);
     if (!l) return 1;
+    if (loader_batches_per_epoch(l) == 0) {
+        fprintf(stderr, "error: fewer training pairs than one batch\n");
+        return 1;
+    }
     int want = atoi(argv[5]), got = 0;
     char err[1024];
     double t0 = now_s();
