@@ -57,6 +57,27 @@ void rerank_dsl(const float *sim, int64_t Nq, int64_t Nv, float temp, float *out
     free(colsum);
 }
 
+void rerank_dsl_v2t(const float *sim, int64_t Nc, int64_t Nv, float temp, float *out) {
+    drlCheck(Nc >= 1 && Nv >= 1, "DSL needs a non-empty similarity matrix");
+    drlCheck(out != sim, "rerank_dsl_v2t: out may not alias sim");
+    drlCheck(temp > 0.0f && isfinite(temp), "DSL temperature must be positive and finite");
+    check_finite("similarity matrix", sim, Nc, Nv);
+    const double t = (double)temp;
+    for (int64_t c = 0; c < Nc; c++) {
+        const float *row = sim + c * Nv;
+        double mx = -INFINITY, sum = 0.0;
+        for (int64_t v = 0; v < Nv; v++) {
+            if (t * (double)row[v] > mx) mx = t * (double)row[v];
+        }
+        for (int64_t v = 0; v < Nv; v++)
+            sum += exp(t * (double)row[v] - mx);
+        for (int64_t v = 0; v < Nv; v++) {
+            const double s = (double)row[v];
+            out[c * Nv + v] = (float)(s * (exp(t * s - mx) / sum));
+        }
+    }
+}
+
 static int64_t row_argmax(const float *row, int64_t n) {
     int64_t best = 0;
     for (int64_t j = 1; j < n; j++) {

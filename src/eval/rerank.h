@@ -17,6 +17,14 @@
  * so nothing overflows. The reference value of temp is 100. */
 void rerank_dsl(const float *sim /* (Nq, Nv) */, int64_t Nq, int64_t Nv, float temp,
                 float *out /* (Nq, Nv) */);
+/* The video-to-text DSL kept in the (Nc, Nv) caption x video layout: the
+ * softmax runs over each ROW (over the videos, the other direction's
+ * queries), out[c, v] = sim[c, v] * exp(temp * sim[c, v]) / sum_{v'}
+ * exp(temp * sim[c, v']), i.e. rerank_dsl(sim^T)^T. Use it for v2t: applying
+ * rerank_dsl's column softmax and ranking down the columns would multiply a
+ * whole column by one constant per entry and leave v2t almost unchanged. */
+void rerank_dsl_v2t(const float *sim /* (Nc, Nv) */, int64_t Nc, int64_t Nv, float temp,
+                    float *out /* (Nc, Nv) */);
 
 /* QB-Norm with the dynamic inverted softmax (Bogolin et al., CVPR 2022;
  * the authors' dynamic_inverted_softmax.py with k = 1):

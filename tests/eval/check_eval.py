@@ -192,6 +192,58 @@ for nq, nv, nb in ((80, 50, 200), (33, 17, 5)):
     if not np.array_equal(got[untouched], s[untouched]):
         failures.append(f"QB-Norm {nq}x{nv}: rows outside the activation set changed")
 
+# --- DSL for v2t: torch softmax over the videos (rows of the caption x video matrix)
+for nc, nv in ((40, 40), (23, 9)):
+    s = rng.uniform(-0.3, 0.6, (nc, nv)).astype(np.float32)
+    out = os.path.join(work, "dslv_out.bin")
+    run("dslv2t", save("dslv.bin", s), nc, nv, 100, out)
+    got = np.fromfile(out, np.float32).reshape(nc, nv)
+    t = torch.from_numpy(s.T.astype(np.float64))  # (Nv, Nc): video queries
+    want = (t * torch.softmax(t * 100, dim=0)).numpy().T
+    check_close(f"DSL v2t {nc}x{nv}", got, want)
+
+
+# --- both directions with re-ranking (eval_metrics*), float32 re-ranked matrices
+def dsl_t2v(s):
+    t = torch.from_numpy(s.astype(np.float64))
+    return (t * torch.softmax(t * 100, dim=0)).numpy().astype(np.float32)
+
+
+def check_report(case, s, cv, bank_t, bank_v):
+    nc, nv = s.shape
+    mp = save("rmap.bin", np.asarray(cv, np.int32)) if cv is not None else "-"
+    got = json.loads(run("report", save("rsim.bin", s), nc, nv, mp, 100, save("bt.bin", bank_t),
+                         len(bank_t), save("bv.bin", bank_v), len(bank_v), 20))
+    qt = qb_norm_reference(bank_t.astype(np.float64), s.astype(np.float64))[0].astype(np.float32)
+    qv = qb_norm_reference(bank_v.astype(np.float64), s.T.astype(np.float64))[0].astype(np.float32)
+    dt, dv = dsl_t2v(s), dsl_t2v(s.T)  # dv: (Nv, Nc), video queries
+    if cv is None:
+        want = {"plain": (compute_metrics(s), compute_metrics(s.T)),
+                "dsl": (compute_metrics(dt), compute_metrics(dv)),
+                "qbnorm": (compute_metrics(qt), compute_metrics(qv))}
+    else:
+        cv = np.asarray(cv)
+        want = {"plain": multi_reference(s, cv, nv)[:2],
+                "dsl": (multi_reference(dt, cv, nv)[0], multi_reference(dv.T, cv, nv)[1]),
+                "qbnorm": (multi_reference(qt, cv, nv)[0], multi_reference(qv.T, cv, nv)[1])}
+    for kind, (t2v, v2t) in want.items():
+        compare(f"{case} {kind} t2v", got[kind]["t2v"], t2v)
+        compare(f"{case} {kind} v2t", got[kind]["v2t"], v2t)
+    if got["dsl"]["t2v"] == got["plain"]["t2v"] or got["dsl"]["v2t"] == got["plain"]["v2t"]:
+        failures.append(f"{case}: DSL changed nothing (the case is too easy)")
+
+
+n = 60
+feat = rng.standard_normal((n, 16)).astype(np.float32)
+s = (feat @ (feat + 2.0 * rng.standard_normal((n, 16)).astype(np.float32)).T / 40).astype(np.float32)
+check_report("report diagonal", s, None, rng.uniform(-0.3, 0.5, (90, n)).astype(np.float32),
+             rng.uniform(-0.3, 0.5, (70, n)).astype(np.float32))
+cv = rng.permutation(np.repeat(np.arange(20), 3))
+s = rng.uniform(-0.3, 0.6, (60, 20)).astype(np.float32)
+s[np.arange(60), cv] += 0.15
+check_report("report multi", s, cv, rng.uniform(-0.3, 0.5, (50, 20)).astype(np.float32),
+             rng.uniform(-0.3, 0.5, (30, 60)).astype(np.float32))
+
 if failures:
     print("\n".join(failures))
     sys.exit(1)

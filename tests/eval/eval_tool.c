@@ -4,6 +4,9 @@
  *   eval_tool multi SIM NC NV MAP                -> JSON of metrics_multi_sentence
  *   eval_tool dsl SIM NQ NV TEMP OUT             -> OUT (NQ, NV) float32
  *   eval_tool qbnorm SIM NQ NV BANK NB BETA OUT  -> OUT (NQ, NV) float32
+ *   eval_tool dslv2t SIM NC NV TEMP OUT          -> OUT (NC, NV) float32
+ *   eval_tool report SIM NC NV MAP|- TEMP BANKT NBT BANKV NBV BETA
+ *        -> JSON {"plain", "dsl", "qbnorm"} of eval_metrics* (MAP "-": diagonal)
  * SIM/BANK are float32 (rows, cols), MAP int32 (NC). */
 #include <stdint.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include "common/check.h"
 #include "eval/metrics.h"
 #include "eval/rerank.h"
+#include "eval/report.h"
 
 static void *read_file(const char *path, size_t bytes) {
     FILE *f = fopen(path, "rb");
@@ -85,6 +89,40 @@ int main(int argc, char **argv) {
         free(sim);
         free(bank);
         free(out);
+    } else if (!strcmp(argv[1], "dslv2t") && argc == 7) {
+        const int64_t nc = atoll(argv[3]), nv = atoll(argv[4]);
+        const size_t bytes = (size_t)(nc * nv) * sizeof(float);
+        float *sim = read_file(argv[2], bytes); // (Nc, Nv)
+        float *out = mallocCheck(bytes);        // (Nc, Nv)
+        rerank_dsl_v2t(sim, nc, nv, strtof(argv[5], NULL), out);
+        write_file(argv[6], out, bytes);
+        free(sim);
+        free(out);
+    } else if (!strcmp(argv[1], "report") && argc == 12) {
+        const int64_t nc = atoll(argv[3]), nv = atoll(argv[4]);
+        const int64_t nbt = atoll(argv[8]), nbv = atoll(argv[10]);
+        float *sim = read_file(argv[2], (size_t)(nc * nv) * sizeof(float));              // (Nc, Nv)
+        int32_t *map = strcmp(argv[5], "-") ? read_file(argv[5], (size_t)nc * 4) : NULL; // (Nc)
+        float *bt = read_file(argv[7], (size_t)(nbt * nv) * sizeof(float)); // (Nbt, Nv)
+        float *bv = read_file(argv[9], (size_t)(nbv * nc) * sizeof(float)); // (Nbv, Nc)
+        RetrievalMetrics d_t2v, d_v2t, q_t2v, q_v2t;
+        eval_metrics(sim, nc, nv, map, &t2v, &v2t);
+        eval_metrics_dsl(sim, nc, nv, map, strtof(argv[6], NULL), &d_t2v, &d_v2t);
+        eval_metrics_qbnorm(sim, nc, nv, map, bt, nbt, bv, nbv, strtof(argv[11], NULL), &q_t2v,
+                            &q_v2t);
+        cJSON *j = cJSON_CreateObject();
+        drlCheck(j != NULL, "cJSON");
+        cJSON_AddItemToObject(j, "plain", metrics_to_json(&t2v, &v2t));
+        cJSON_AddItemToObject(j, "dsl", metrics_to_json(&d_t2v, &d_v2t));
+        cJSON_AddItemToObject(j, "qbnorm", metrics_to_json(&q_t2v, &q_v2t));
+        char *text = cJSON_PrintUnformatted(j);
+        printf("%s\n", text);
+        free(text);
+        cJSON_Delete(j);
+        free(sim);
+        free(map);
+        free(bt);
+        free(bv);
     } else {
         fprintf(stderr, "eval_tool: bad arguments for '%s'\n", argv[1]);
         return 2;
