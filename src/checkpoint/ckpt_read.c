@@ -71,15 +71,16 @@ static int is_dataset(hid_t loc, const char *name) {
 /* ndim and dims of a dataset; -1 if it is not a dataset. */
 static int dataset_shape(hid_t loc, const char *name, int *ndim, hsize_t dims[8]) {
     if (!is_dataset(loc, name)) return -1;
-    hid_t ds = h5Check(H5Dopen2(loc, name, H5P_DEFAULT));
-    hid_t sp = h5Check(H5Dget_space(ds));
-    int nd = h5Check(H5Sget_simple_extent_ndims(sp));
-    if (nd > 8) nd = 8;
-    if (nd > 0) H5Sget_simple_extent_dims(sp, dims, NULL);
+    /* a corrupted file may fail any of these: report it as unreadable, not die */
+    hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (ds < 0) return -1;
+    hid_t sp = H5Dget_space(ds);
+    int nd = sp < 0 ? -1 : H5Sget_simple_extent_ndims(sp);
+    if (nd > 8 || (nd > 0 && H5Sget_simple_extent_dims(sp, dims, NULL) < 0)) nd = -1;
     *ndim = nd;
-    H5Sclose(sp);
+    if (sp >= 0) H5Sclose(sp);
     H5Dclose(ds);
-    return 0;
+    return nd < 0 ? -1 : 0;
 }
 
 static void shape_str(char *buf, size_t len, int ndim, const hsize_t *dims) {
@@ -120,7 +121,12 @@ int ckpt_read_params(CkptReader *r, const CkptReadOpts *opts, const ParamTable *
             snprintf(err, errlen, "%s: group '%s' is missing", r->path, opts->group);
             return -1;
         }
-        loc = h5Check(H5Gopen2(r->file, opts->group, H5P_DEFAULT));
+        loc = H5Gopen2(r->file, opts->group, H5P_DEFAULT);
+        if (loc < 0) {
+            snprintf(err, errlen, "%s: group '%s' cannot be opened (corrupted file?)", r->path,
+                     opts->group);
+            return -1;
+        }
     }
     char missing_buf[2048] = "", shape_buf[2048] = "", extra_buf[2048] = "";
     Msg missing = {missing_buf, sizeof missing_buf, 0, 0};
@@ -170,7 +176,12 @@ int ckpt_read_params(CkptReader *r, const CkptReadOpts *opts, const ParamTable *
     if (!opts->allow_extra) {
         ExtraScan scan = {opts, pt, &extra};
         hsize_t idx = 0;
-        h5Check(H5Literate(loc, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, scan_extra, &scan));
+        if (H5Literate(loc, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, scan_extra, &scan) < 0) {
+            snprintf(err, errlen, "%s: cannot list the datasets (corrupted file?)", r->path);
+            free(present);
+            if (loc != r->file) H5Gclose(loc);
+            return -1;
+        }
     }
     if (missing.items || badshape.items || extra.items) {
         size_t used = (size_t)snprintf(err, errlen, "%s%s%s:", r->path,
@@ -193,18 +204,25 @@ int ckpt_read_params(CkptReader *r, const CkptReadOpts *opts, const ParamTable *
     for (int i = 0; i < pt->count; i++)
         if (present[i] && pt->info[i].numel > maxn) maxn = pt->info[i].numel;
     float *host = mallocCheck(maxn * sizeof(float)); // (largest tensor)
-    for (int i = 0; i < pt->count; i++) {
+    int rc = 0;
+    for (int i = 0; i < pt->count && rc == 0; i++) {
         if (opts->loaded) opts->loaded[i] = present[i];
         if (!present[i]) continue;
-        hid_t ds = h5Check(H5Dopen2(loc, pt->info[i].name + pl, H5P_DEFAULT));
-        h5Check(H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host));
-        h5Check(H5Dclose(ds));
-        params_upload(pt, ops, flat, i, host);
+        /* a corrupted data block fails here (tensors before it are already read) */
+        hid_t ds = H5Dopen2(loc, pt->info[i].name + pl, H5P_DEFAULT);
+        if (ds < 0 || H5Dread(ds, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, host) < 0) {
+            snprintf(err, errlen, "%s: cannot read '%s' (truncated or corrupted file?)", r->path,
+                     pt->info[i].name + pl);
+            rc = -1;
+        } else {
+            params_upload(pt, ops, flat, i, host);
+        }
+        if (ds >= 0) H5Dclose(ds);
     }
     free(host);
     free(present);
     if (loc != r->file) H5Gclose(loc);
-    return 0;
+    return rc;
 }
 
 static int read_array(CkptReader *r, const char *name, hid_t type, void *host, size_t numel,
@@ -223,9 +241,13 @@ static int read_array(CkptReader *r, const char *name, hid_t type, void *host, s
                  numel);
         return -1;
     }
-    hid_t ds = h5Check(H5Dopen2(r->file, name, H5P_DEFAULT));
-    h5Check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, host));
-    h5Check(H5Dclose(ds));
+    hid_t ds = H5Dopen2(r->file, name, H5P_DEFAULT);
+    herr_t rc = ds < 0 ? -1 : H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, host);
+    if (ds >= 0) H5Dclose(ds);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: cannot read '%s' (truncated or corrupted file?)", r->path, name);
+        return -1;
+    }
     return 0;
 }
 
@@ -241,7 +263,8 @@ int ckpt_read_array_int64(CkptReader *r, const char *name, int64_t *host, size_t
 
 static int read_attr(CkptReader *r, const char *name, hid_t type, void *v) {
     if (H5Aexists(r->file, name) <= 0) return -1;
-    hid_t a = h5Check(H5Aopen(r->file, name, H5P_DEFAULT));
+    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT);
+    if (a < 0) return -1;
     herr_t rc = H5Aread(a, type, v);
     H5Aclose(a);
     return rc < 0 ? -1 : 0;
@@ -257,14 +280,20 @@ int ckpt_read_attr_double(CkptReader *r, const char *name, double *v) {
 
 int ckpt_read_attr_string(CkptReader *r, const char *name, char *buf, size_t len) {
     if (len == 0 || H5Aexists(r->file, name) <= 0) return -1;
-    hid_t a = h5Check(H5Aopen(r->file, name, H5P_DEFAULT));
-    hid_t ftype = h5Check(H5Aget_type(a));
+    hid_t a = H5Aopen(r->file, name, H5P_DEFAULT); /* fails on a corrupted file */
+    if (a < 0) return -1;
+    hid_t ftype = H5Aget_type(a);
+    if (ftype < 0) {
+        H5Aclose(a);
+        return -1;
+    }
     int rc = -1;
     if (H5Tget_class(ftype) == H5T_STRING) {
         if (H5Tis_variable_str(ftype) > 0) {
             hid_t mtype = h5Check(H5Tcopy(H5T_C_S1));
             h5Check(H5Tset_size(mtype, H5T_VARIABLE));
-            h5Check(H5Tset_cset(mtype, H5Tget_cset(ftype)));
+            H5T_cset_t cset = H5Tget_cset(ftype);
+            h5Check(H5Tset_cset(mtype, cset == H5T_CSET_UTF8 ? cset : H5T_CSET_ASCII));
             char *s = NULL;
             if (H5Aread(a, mtype, &s) >= 0 && s) {
                 snprintf(buf, len, "%s", s);
@@ -274,6 +303,11 @@ int ckpt_read_attr_string(CkptReader *r, const char *name, char *buf, size_t len
             H5Tclose(mtype);
         } else {
             size_t n = H5Tget_size(ftype);
+            if (n == 0 || n > ((size_t)1 << 24)) { /* 0 = error; 16 MiB: no real attribute */
+                H5Tclose(ftype);
+                H5Aclose(a);
+                return -1;
+            }
             char *tmp = callocCheck(n + 1, 1);
             hid_t mtype = h5Check(H5Tcopy(ftype));
             if (H5Aread(a, mtype, tmp) >= 0) {
