@@ -1,0 +1,74 @@
+#include "cuda/cuda_optim.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "common/check.h"
+#include "cuda/cuda_backend.h"
+
+void drl_cuda_bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *grads,
+                            float *m, float *v) {
+    const AdamSettings *s = &opt->s;
+    DrlCudaAdamSeg *segs = callocCheck((size_t)pt->count, sizeof *segs); // (count)
+    float *pre = callocCheck((size_t)pt->count, sizeof(float));          // (count)
+    double *sq = callocCheck((size_t)pt->count, sizeof(double));         // (count)
+    int *index = callocCheck((size_t)pt->count, sizeof(int));            // (count) tensor of a seg
+    int n = 0;
+    for (int i = 0; i < pt->count; i++) {
+        if (!opt->has_grad[i]) continue;
+        segs[n] = (DrlCudaAdamSeg){.offset = pt->info[i].offset,
+                                   .numel = pt->info[i].numel,
+                                   .clip1 = 1.0f,
+                                   .clip2 = 1.0f};
+        index[n++] = i;
+    }
+    // global norm: the norm of the per-tensor norms (clip_grad_norm_)
+    drl_cuda_tensor_sqnorms(sq, grads, segs, NULL, n);
+    double acc = 0.0;
+    for (int k = 0; k < n; k++) {
+        double t = sqrt(sq[k]);
+        acc += t * t;
+    }
+    double total = sqrt(acc);
+    opt->last_grad_norm = total;
+    if (s->max_grad_norm > 0.0) {
+        double coef = s->max_grad_norm / (total + 1e-6);
+        float c1 = coef < 1.0 ? (float)coef : 1.0f;
+        for (int k = 0; k < n; k++)
+            segs[k].clip1 = c1, pre[k] = c1;
+        // per-tensor norms of the globally clipped gradients
+        drl_cuda_tensor_sqnorms(sq, grads, segs, pre, n);
+        for (int k = 0; k < n; k++) {
+            double tc = s->max_grad_norm / (sqrt(sq[k]) + 1e-6);
+            segs[k].clip2 = tc < 1.0 ? (float)tc : 1.0f;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        int i = index[k];
+        double base = opt->is_clip[i] ? s->lr * s->coef_lr : s->lr;
+        double lr = s->t_total > 0
+                        ? base * schedule_factor(s->schedule,
+                                                 (double)opt->steps[i] / (double)s->t_total,
+                                                 s->warmup)
+                        : base;
+        if (opt->is_clip[i])
+            opt->last_lr_clip = lr;
+        else
+            opt->last_lr_head = lr;
+        segs[k].lr = (float)lr;
+        segs[k].wd = opt->decay[i] ? (float)s->weight_decay : 0.0f;
+        opt->steps[i]++;
+    }
+    drl_cuda_adam_update(params, grads, m, v, segs, n, (float)s->b1, (float)s->b2, (float)s->eps);
+    if (opt->logit_scale >= 0) {
+        const DrlOps *ops = drl_cuda_ops();
+        float *dev = params + pt->info[opt->logit_scale].offset, ls;
+        ops->to_host(&ls, dev, sizeof ls);
+        const float cap = logf(100.0f);
+        if (ls > cap) {
+            ls = cap;
+            ops->to_device(dev, &ls, sizeof ls);
+        }
+    }
+    free(segs), free(pre), free(sq), free(index);
+}

@@ -1,0 +1,16 @@
+/* BertAdam (src/drl/optim.h) with the flat parameter, gradient and moment
+ * buffers on the device: the same schedule, clipping and update as
+ * bertadam_step, with the tensor norms and the element update in CUDA
+ * kernels (cuda_adam.cu). Host state (steps, learning rates, the last norm)
+ * stays in the BertAdam struct; its host moments opt->m, opt->v are not used. */
+#ifndef DRL_CUDA_CUDA_OPTIM_H
+#define DRL_CUDA_CUDA_OPTIM_H
+
+#include "drl/optim.h"
+
+/* One update. params, grads, m, v: (pt->total) device floats; grads are
+ * clipped in place (like bertadam_step); m and v start zero-filled. */
+void drl_cuda_bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *grads,
+                            float *m, float *v);
+
+#endif
