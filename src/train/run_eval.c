@@ -8,7 +8,7 @@
 #include "drl/drl_xti.h"
 #include "drl/interaction.h"
 #include "eval/distributed.h"
-#include "eval/rerank.h"
+#include "eval/report.h"
 #include "loader/loader.h"
 #include "train/frames.h"
 
@@ -211,20 +211,11 @@ int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const ch
     out->videos = nv;
     out->multi_sentence = nv != n;
     if (rc == 0 && comm->rank == 0) {
-        if (!out->multi_sentence) {
-            metrics_one_per_video(sim, n, &out->t2v, &out->v2t);
-        } else {
-            metrics_multi_sentence(sim, n, nv, cap_video, &out->t2v, &out->v2t);
-        }
+        const int32_t *cv = out->multi_sentence ? cap_video : NULL;
+        eval_metrics(sim, n, nv, cv, &out->t2v, &out->v2t);
         if (cfg->eval.rerank_dsl) {
-            float *r = callocCheck((size_t)n * nv, sizeof(float));
-            rerank_dsl(sim, n, nv, 100.0f, r);
-            if (!out->multi_sentence)
-                metrics_one_per_video(r, n, &out->dsl_t2v, &out->dsl_v2t);
-            else
-                metrics_multi_sentence(r, n, nv, cap_video, &out->dsl_t2v, &out->dsl_v2t);
+            eval_metrics_dsl(sim, n, nv, cv, 100.0f, &out->dsl_t2v, &out->dsl_v2t);
             out->have_dsl = 1;
-            free(r);
         }
     }
     free(sim), free(cap_video);
