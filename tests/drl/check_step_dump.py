@@ -67,7 +67,17 @@ def main():
                    check=True)
     case = json.load(open(os.path.join(work, "case.json")))
     cfg = os.path.join(work, "case.cfg")
-    write_cfg(case, os.path.join(work, "weights.h5"), cfg)
+    weights = os.path.join(work, "weights.h5")
+    if os.environ.get("DRL_STEP_DUMP_FROM_BIN"):
+        # The reference implementation's own checkpoint format: torch.save of
+        # the model's state dict (zip), e.g. its pytorch_model.bin.4.
+        weights = os.path.join(work, "pytorch_model.bin")
+        subprocess.run([py, "-c", "import sys, h5py, torch\n"
+                        "f = h5py.File(sys.argv[1], 'r')\n"
+                        "sd = {k: torch.tensor(f[k][()]) for k in f}\n"
+                        "torch.save(sd, sys.argv[2])", os.path.join(work, "weights.h5"), weights],
+                       check=True)
+    write_cfg(case, weights, cfg)
     out = os.path.join(work, "ours.h5")
     steps = int(case["steps"])
     subprocess.run([drl_hpc, "--step-dump", os.path.join(work, "batch.h5"), "--steps", str(steps),
