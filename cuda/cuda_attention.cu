@@ -13,7 +13,7 @@
 #include "cuda/cuda_internal.cuh"
 
 #define ATT_THREADS 256
-#define ATT_WARPS (ATT_THREADS / 32)
+#define ATT_WARPS   (ATT_THREADS / 32)
 
 static size_t fwd_smem_floats(int T, int dh) {
     return 2 * (size_t)T * (dh + 1) + (size_t)ATT_WARPS * (dh + T);
@@ -28,9 +28,9 @@ __global__ void attention_fwd_kernel(float *out, float *probs, const float *qkv,
     extern __shared__ float sm[];
     const int bh = blockIdx.x, b = bh / H, h = bh % H, dh = W / H, ld = dh + 1;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    float *Ks = sm, *Vs = Ks + (size_t)T * ld;                  // (T, dh+1) each
-    float *qw = Vs + (size_t)T * ld + (size_t)warp * (dh + T);  // (dh) this warp's query
-    float *pw = qw + dh;                                        // (T) this warp's probabilities
+    float *Ks = sm, *Vs = Ks + (size_t)T * ld;                 // (T, dh+1) each
+    float *qw = Vs + (size_t)T * ld + (size_t)warp * (dh + T); // (dh) this warp's query
+    float *pw = qw + dh;                                       // (T) this warp's probabilities
     const float *base = qkv + (size_t)b * T * 3 * W + (size_t)h * dh; // (T, dh) stride 3W
     for (int t = threadIdx.x; t < T * dh; t += blockDim.x) {
         int j = t / dh, d = t % dh;
@@ -91,10 +91,10 @@ __global__ void attention_bwd_kernel(float *dqkv, const float *dout, const float
     float *dYs = Vs + (size_t)T * ld;                                     // (T, dh+1)
     float *Ps = dYs + (size_t)T * ld, *dS = Ps + (size_t)T * T;           // (T, T) each
     const size_t off = (size_t)b * T * 3 * W + (size_t)h * dh;
-    const float *base = qkv + off;                                        // stride 3W
-    float *dbase = dqkv + off;                                            // stride 3W
-    const float *dy = dout + (size_t)b * T * W + (size_t)h * dh;          // (T, dh) stride W
-    const float *P = probs + (size_t)bh * T * T;                          // (T, T)
+    const float *base = qkv + off;                               // stride 3W
+    float *dbase = dqkv + off;                                   // stride 3W
+    const float *dy = dout + (size_t)b * T * W + (size_t)h * dh; // (T, dh) stride W
+    const float *P = probs + (size_t)bh * T * T;                 // (T, T)
     for (int t = threadIdx.x; t < T * dh; t += blockDim.x) {
         int j = t / dh, d = t % dh;
         Qs[j * ld + d] = base[(size_t)j * 3 * W + d];
@@ -145,24 +145,25 @@ static void set_smem(const void *kernel, size_t bytes, const char *what) {
     CudaCtx *c = cuda_ctx();
     if (bytes > (size_t)c->smem_optin) {
         char msg[200];
-        snprintf(msg, sizeof msg, "%s needs %zu bytes of shared memory, the device allows %d",
-                 what, bytes, c->smem_optin);
+        snprintf(msg, sizeof msg, "%s needs %zu bytes of shared memory, the device allows %d", what,
+                 bytes, c->smem_optin);
         drl_fail(__FILE__, __LINE__, "attention", msg,
                  "sequences this long need the tiled (flash-style) kernel; see cuda/README.md");
     }
-    cudaCheck(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));
+    cudaCheck(
+        cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)bytes));
 }
 
-extern "C" void cuda_attention_fwd(float *out, float *probs, const float *qkv,
-                                   const float *keymask, int causal, int B, int T, int W, int H) {
+extern "C" void cuda_attention_fwd(float *out, float *probs, const float *qkv, const float *keymask,
+                                   int causal, int B, int T, int W, int H) {
     // out (B, T, W), probs (B, H, T, T), qkv (B, T, 3W), keymask (B, T) or NULL
     if (B <= 0 || T <= 0 || W <= 0 || H <= 0) return;
     cudaCheckCond(W % H == 0, "attention: the width must be a multiple of the number of heads");
     const int dh = W / H;
     size_t bytes = fwd_smem_floats(T, dh) * sizeof(float);
     set_smem((const void *)attention_fwd_kernel, bytes, "attention forward");
-    attention_fwd_kernel<<<B * H, ATT_THREADS, bytes>>>(out, probs, qkv, keymask, causal, T, W,
-                                                        H, 1.0f / sqrtf((float)dh));
+    attention_fwd_kernel<<<B * H, ATT_THREADS, bytes>>>(out, probs, qkv, keymask, causal, T, W, H,
+                                                        1.0f / sqrtf((float)dh));
     cudaCheckLaunch();
 }
 

@@ -29,12 +29,15 @@ extern "C" int drl_cuda_available(char *why, size_t len) {
     }
     if (prop.major < 9) {
         if (why && len)
-            snprintf(why, len, "device 0 (%.100s) has compute capability %d.%d; this build has sm_90 code only",
-                     prop.name, prop.major, prop.minor);
+            snprintf(
+                why, len,
+                "device 0 (%.100s) has compute capability %d.%d; this build has sm_90 code only",
+                prop.name, prop.major, prop.minor);
         return 0;
     }
-    if (why && len) snprintf(why, len, "%.100s, %d SMs, %.1f GiB", prop.name, prop.multiProcessorCount,
-                             prop.totalGlobalMem / 1073741824.0);
+    if (why && len)
+        snprintf(why, len, "%.100s, %d SMs, %.1f GiB", prop.name, prop.multiProcessorCount,
+                 prop.totalGlobalMem / 1073741824.0);
     return 1;
 }
 
@@ -47,8 +50,8 @@ CudaCtx *cuda_ctx(void) {
                  "the CUDA backend needs an NVIDIA GPU of compute capability 9.0 and its driver; "
                  "use device = \"cpu\" or \"auto\"");
     cudaCheck(cudaGetDevice(&c->device));
-    cudaCheck(cudaDeviceGetAttribute(&c->smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin,
-                                     c->device));
+    cudaCheck(
+        cudaDeviceGetAttribute(&c->smem_optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, c->device));
     cublasCheck(cublasLtCreate(&c->lt));
     c->workspace_bytes = CUDA_WORKSPACE_BYTES;
     cudaCheck(cudaMalloc(&c->workspace, c->workspace_bytes));
@@ -88,9 +91,12 @@ extern "C" DrlCudaPrecision drl_cuda_get_precision(void) {
 
 extern "C" const char *drl_cuda_precision_name(DrlCudaPrecision p) {
     switch (p) {
-    case DRL_CUDA_FP32: return "fp32";
-    case DRL_CUDA_TF32: return "tf32";
-    case DRL_CUDA_BF16: return "bf16";
+    case DRL_CUDA_FP32:
+        return "fp32";
+    case DRL_CUDA_TF32:
+        return "tf32";
+    case DRL_CUDA_BF16:
+        return "bf16";
     }
     return "?";
 }
@@ -150,7 +156,8 @@ extern "C" void cuda_to_host(void *dst_host, const void *src, size_t bytes) {
 extern "C" void cuda_copy(void *dst, const void *src, size_t bytes) {
     // cudaMemcpy device-to-device handles overlap like memmove only for dst == src;
     // the op table's copy is used on disjoint buffers (model code) or equal ones.
-    if (bytes && dst != src) cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0));
+    if (bytes && dst != src)
+        cudaCheck(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, 0));
 }
 
 extern "C" void cuda_sync(void) {

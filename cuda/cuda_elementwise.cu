@@ -2,7 +2,7 @@
 #include "cuda/cuda_internal.cuh"
 
 #define QUICKGELU_K 1.702f
-#define EW_THREADS 256
+#define EW_THREADS  256
 
 #define GRID_STRIDE(i, n)                                                                          \
     for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n);                        \

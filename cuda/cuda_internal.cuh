@@ -20,7 +20,7 @@ extern "C" [[noreturn]] void drl_fail(const char *file, int line, const char *wh
         cudaError_t cuda_status_ = (call);                                                         \
         if (cuda_status_ != cudaSuccess)                                                           \
             drl_fail(__FILE__, __LINE__, #call, cudaGetErrorString(cuda_status_),                  \
-                     "a CUDA call failed: is the device present and is there memory left?");      \
+                     "a CUDA call failed: is the device present and is there memory left?");       \
     } while (0)
 
 #define cublasCheck(call)                                                                          \
@@ -37,7 +37,7 @@ extern "C" [[noreturn]] void drl_fail(const char *file, int line, const char *wh
 
 #define cudaCheckCond(cond, hint)                                                                  \
     do {                                                                                           \
-        if (!(cond)) drl_fail(__FILE__, __LINE__, #cond, "condition is false", hint);             \
+        if (!(cond)) drl_fail(__FILE__, __LINE__, #cond, "condition is false", hint);              \
     } while (0)
 
 /* The backend context. The DrlOps table has no context argument, so the
@@ -74,8 +74,8 @@ static inline unsigned int cuda_grid(size_t n, int threads) {
 /* Row-major-friendly GEMM on column-major operands (cuBLASLt), fp32 C:
  * C (m, n, ldc) = alpha op(A) op(B) + beta C [+ bias (m) broadcast over n].
  * Precision from the context. */
-void cuda_gemm(int transa, int transb, int m, int n, int k, const float *A, int lda,
-               const float *B, int ldb, float beta, float *C, int ldc, const float *bias);
+void cuda_gemm(int transa, int transb, int m, int n, int k, const float *A, int lda, const float *B,
+               int ldb, float beta, float *C, int ldc, const float *bias);
 
 /* One cuBLASLt matmul on operands already in the context's precision (bf16
  * operands when it is BF16); returns 0 when no algorithm fits (nothing ran). */
@@ -92,8 +92,8 @@ void cuda_to_host(void *dst_host, const void *src, size_t bytes);
 void cuda_copy(void *dst, const void *src, size_t bytes);
 void cuda_sync(void);
 
-void cuda_linear_fwd(float *out, const float *inp, const float *w, const float *bias, int N,
-                     int IC, int OC);
+void cuda_linear_fwd(float *out, const float *inp, const float *w, const float *bias, int N, int IC,
+                     int OC);
 void cuda_linear_bwd(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
                      const float *w, int N, int IC, int OC);
 void cuda_matmul_fwd(float *out, const float *inp, const float *m, int N, int IC, int OC);
@@ -107,8 +107,8 @@ void cuda_layernorm_bwd(float *dinp, float *dg, float *db, const float *dout, co
 
 void cuda_attention_fwd(float *out, float *probs, const float *qkv, const float *keymask,
                         int causal, int B, int T, int W, int H);
-void cuda_attention_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs,
-                        int B, int T, int W, int H);
+void cuda_attention_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs, int B,
+                        int T, int W, int H);
 
 void cuda_quickgelu_fwd(float *out, const float *inp, size_t n);
 void cuda_quickgelu_bwd(float *dinp, const float *dout, const float *inp, size_t n);
@@ -129,8 +129,7 @@ void cuda_l2norm_bwd(float *dinp, const float *dout, const float *out, const flo
                      int C);
 
 void cuda_masked_mean_fwd(float *out, const float *inp, const int32_t *mask, int N, int K, int C);
-void cuda_masked_mean_bwd(float *dinp, const float *dout, const int32_t *mask, int N, int K,
-                          int C);
+void cuda_masked_mean_bwd(float *dinp, const float *dout, const int32_t *mask, int N, int K, int C);
 void cuda_rowmax_fwd(float *out, int32_t *argmax, const float *inp, const int32_t *mask, int N,
                      int C);
 void cuda_rowmax_bwd(float *dinp, const float *dout, const int32_t *argmax, int N, int C);

@@ -23,7 +23,7 @@ __global__ void l2norm_bwd_kernel(float *dinp, const float *dout, const float *o
                                   const float *norm, int C) {
     __shared__ float shm[32];
     const size_t row = blockIdx.x;
-    if (!(norm[row] > 0.0f)) return; // uniform per block
+    if (!(norm[row] > 0.0f)) return;                      // uniform per block
     const float *y = out + row * C, *dy = dout + row * C; // (C)
     float *dx = dinp + row * C;                           // (C)
     float s = 0.0f;
@@ -42,8 +42,8 @@ extern "C" void cuda_l2norm_fwd(float *out, float *norm, const float *inp, int N
     cudaCheckLaunch();
 }
 
-extern "C" void cuda_l2norm_bwd(float *dinp, const float *dout, const float *out,
-                                const float *norm, int N, int C) {
+extern "C" void cuda_l2norm_bwd(float *dinp, const float *dout, const float *out, const float *norm,
+                                int N, int C) {
     // dinp (N, C) += (dout - y (y . dout)) / norm
     if (!dinp || N <= 0 || C <= 0) return;
     l2norm_bwd_kernel<<<N, L2_THREADS>>>(dinp, dout, out, norm, C);

@@ -36,9 +36,8 @@ static const void *as_bf16(int slot, const float *x, int cols, int ld) {
     return dst;
 }
 
-int cuda_lt_matmul(CudaCtx *c, int transa, int transb, int m, int n, int k, const void *A,
-                     int lda, const void *B, int ldb, float beta, float *C, int ldc,
-                     const float *bias) {
+int cuda_lt_matmul(CudaCtx *c, int transa, int transb, int m, int n, int k, const void *A, int lda,
+                   const void *B, int ldb, float beta, float *C, int ldc, const float *bias) {
     const int bf16 = c->precision == DRL_CUDA_BF16;
     const cudaDataType_t ab = bf16 ? CUDA_R_16BF : CUDA_R_32F;
     const cublasComputeType_t ct =
@@ -65,9 +64,9 @@ int cuda_lt_matmul(CudaCtx *c, int transa, int transb, int m, int n, int k, cons
     cublasCheck(cublasLtMatrixLayoutCreate(&lc, CUDA_R_32F, m, n, ldc));
     cublasLtMatmulPreference_t pref;
     cublasCheck(cublasLtMatmulPreferenceCreate(&pref));
-    cublasCheck(cublasLtMatmulPreferenceSetAttribute(
-        pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &c->workspace_bytes,
-        sizeof c->workspace_bytes));
+    cublasCheck(cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
+                                                     &c->workspace_bytes,
+                                                     sizeof c->workspace_bytes));
     cublasLtMatmulHeuristicResult_t res;
     int found = 0;
     cublasStatus_t hs =
@@ -75,8 +74,8 @@ int cuda_lt_matmul(CudaCtx *c, int transa, int transb, int m, int n, int k, cons
     int ran = 0;
     if (hs == CUBLAS_STATUS_SUCCESS && found > 0) {
         const float alpha = 1.0f;
-        cublasCheck(cublasLtMatmul(c->lt, op, &alpha, A, la, B, lb, &beta, C, lc, C, lc,
-                                   &res.algo, c->workspace, c->workspace_bytes, 0));
+        cublasCheck(cublasLtMatmul(c->lt, op, &alpha, A, la, B, lb, &beta, C, lc, C, lc, &res.algo,
+                                   c->workspace, c->workspace_bytes, 0));
         ran = 1;
     }
     cublasCheck(cublasLtMatmulPreferenceDestroy(pref));
@@ -87,8 +86,8 @@ int cuda_lt_matmul(CudaCtx *c, int transa, int transb, int m, int n, int k, cons
     return ran;
 }
 
-void cuda_gemm(int transa, int transb, int m, int n, int k, const float *A, int lda,
-               const float *B, int ldb, float beta, float *C, int ldc, const float *bias) {
+void cuda_gemm(int transa, int transb, int m, int n, int k, const float *A, int lda, const float *B,
+               int ldb, float beta, float *C, int ldc, const float *bias) {
     if (m <= 0 || n <= 0) return;
     CudaCtx *c = cuda_ctx();
     if (k <= 0) { // empty product: C = beta C (+ bias)

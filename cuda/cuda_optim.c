@@ -16,10 +16,8 @@ void drl_cuda_bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, 
     int n = 0;
     for (int i = 0; i < pt->count; i++) {
         if (!opt->has_grad[i]) continue;
-        segs[n] = (DrlCudaAdamSeg){.offset = pt->info[i].offset,
-                                   .numel = pt->info[i].numel,
-                                   .clip1 = 1.0f,
-                                   .clip2 = 1.0f};
+        segs[n] = (DrlCudaAdamSeg){
+            .offset = pt->info[i].offset, .numel = pt->info[i].numel, .clip1 = 1.0f, .clip2 = 1.0f};
         index[n++] = i;
     }
     // global norm: the norm of the per-tensor norms (clip_grad_norm_)
@@ -46,11 +44,11 @@ void drl_cuda_bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, 
     for (int k = 0; k < n; k++) {
         int i = index[k];
         double base = opt->is_clip[i] ? s->lr * s->coef_lr : s->lr;
-        double lr = s->t_total > 0
-                        ? base * schedule_factor(s->schedule,
-                                                 (double)opt->steps[i] / (double)s->t_total,
-                                                 s->warmup)
-                        : base;
+        double lr =
+            s->t_total > 0
+                ? base * schedule_factor(s->schedule, (double)opt->steps[i] / (double)s->t_total,
+                                         s->warmup)
+                : base;
         if (opt->is_clip[i])
             opt->last_lr_clip = lr;
         else

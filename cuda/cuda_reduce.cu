@@ -40,8 +40,8 @@ __global__ void rowmax_fwd_kernel(float *out, int32_t *argmax, const float *inp,
                                   const int32_t *mask, int N, int C) {
     int n = blockIdx.x * blockDim.x + threadIdx.x;
     if (n >= N) return;
-    const float *x = inp + (size_t)n * C;                   // (C)
-    const int32_t *m = mask ? mask + (size_t)n * C : NULL;  // (C)
+    const float *x = inp + (size_t)n * C;                  // (C)
+    const int32_t *m = mask ? mask + (size_t)n * C : NULL; // (C)
     int best = -1;
     for (int c = 0; c < C; c++) {
         if (m && !m[c]) continue;
@@ -75,8 +75,8 @@ extern "C" void cuda_masked_mean_bwd(float *dinp, const float *dout, const int32
     cudaCheckLaunch();
 }
 
-extern "C" void cuda_rowmax_fwd(float *out, int32_t *argmax, const float *inp,
-                                const int32_t *mask, int N, int C) {
+extern "C" void cuda_rowmax_fwd(float *out, int32_t *argmax, const float *inp, const int32_t *mask,
+                                int N, int C) {
     // out (N), argmax (N), inp (N, C), mask (N, C) or NULL
     if (N <= 0) return;
     rowmax_fwd_kernel<<<(N + 127) / 128, 128>>>(out, argmax, inp, mask, N, C);

@@ -10,9 +10,9 @@ __global__ void softmax_fwd_kernel(float *out, const float *inp, const int32_t *
     __shared__ float shm[32];
     __shared__ double dshm[32];
     const size_t row = blockIdx.x;
-    const float *x = inp + row * C;                      // (C)
-    const int32_t *m = mask ? mask + row * C : NULL;     // (C)
-    float *y = out + row * C;                            // (C)
+    const float *x = inp + row * C;                  // (C)
+    const int32_t *m = mask ? mask + row * C : NULL; // (C)
+    float *y = out + row * C;                        // (C)
     float mx = -INFINITY;
     for (int c = threadIdx.x; c < C; c += blockDim.x)
         if (!m || m[c]) mx = fmaxf(mx, x[c]);

@@ -11,16 +11,16 @@
 #define TW_THREADS 256
 
 __global__ void tokenwise_kernel(float *sim, const float *tn, const int32_t *tm, const float *vn,
-                                 const int32_t *vm, const float *wt, const float *wv, int Bv,
-                                 int L, int T, int D) {
-    extern __shared__ float S[];   // (L, T), then best_t (L), best_v (T)
+                                 const int32_t *vm, const float *wt, const float *wv, int Bv, int L,
+                                 int T, int D) {
+    extern __shared__ float S[]; // (L, T), then best_t (L), best_v (T)
     float *best_t = S + (size_t)L * T, *best_v = best_t + L;
     const int a = blockIdx.x / Bv, b = blockIdx.x % Bv;
     const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nw = blockDim.x >> 5;
-    const float *ta = tn + (size_t)a * L * D;   // (L, D)
-    const float *vb = vn + (size_t)b * T * D;   // (T, D)
-    const int32_t *tm_a = tm + (size_t)a * L;   // (L)
-    const int32_t *vm_b = vm + (size_t)b * T;   // (T)
+    const float *ta = tn + (size_t)a * L * D; // (L, D)
+    const float *vb = vn + (size_t)b * T * D; // (T, D)
+    const int32_t *tm_a = tm + (size_t)a * L; // (L)
+    const int32_t *vm_b = vm + (size_t)b * T; // (T)
     for (int p = warp; p < L * T; p += nw) {
         int i = p / T, j = p % T;
         float acc = 0.0f;
