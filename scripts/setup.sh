@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake pkg-config git clang clang-format
+  build-essential cmake pkg-config git clang clang-format libclang-rt-14-dev
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libconfig-dev libcmocka-dev libopenblas-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg

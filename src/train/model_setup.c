@@ -46,8 +46,9 @@ AdamSettings adam_settings_from_config(const DrlConfig *cfg, int64_t t_total) {
     s.warmup = cfg->train.warmup_proportion;
     s.schedule = cfg->train.schedule == DRL_SCHED_WARMUP_LINEAR     ? SCHEDULE_WARMUP_LINEAR
                  : cfg->train.schedule == DRL_SCHED_WARMUP_CONSTANT ? SCHEDULE_WARMUP_CONSTANT
-                                                                       : SCHEDULE_WARMUP_COSINE;
+                                                                    : SCHEDULE_WARMUP_COSINE;
     s.t_total = t_total;
+    s.clip_fp16 = cfg->model.clip_precision == DRL_CLIP_FP16;
     return s;
 }
 
@@ -79,7 +80,8 @@ static herr_t list_cb(hid_t obj, const char *name, const H5O_info_t *info, void 
         }
         l->names[l->count] = strdup(name);
         l->ndims[l->count] = nd;
-        for (int d = 0; d < nd; d++) l->shapes[l->count][d] = (int64_t)dims[d];
+        for (int d = 0; d < nd; d++)
+            l->shapes[l->count][d] = (int64_t)dims[d];
         l->count++;
     }
     H5Sclose(sp);
@@ -88,12 +90,15 @@ static herr_t list_cb(hid_t obj, const char *name, const H5O_info_t *info, void 
 }
 
 static void listing_free(H5Listing *l) {
-    for (int i = 0; i < l->count; i++) free(l->names[i]);
+    for (int i = 0; i < l->count; i++)
+        free(l->names[i]);
     free(l->names), free(l->shapes), free(l->ndims);
     memset(l, 0, sizeof *l);
 }
 
-static int is_hdf5(const char *path) { return H5Fis_hdf5(path) > 0; }
+static int is_hdf5(const char *path) {
+    return H5Fis_hdf5(path) > 0;
+}
 
 /* Shape from tensors named "clip.*" (init_model); tensors given as names/shapes. */
 static int shape_from_list(ClipShape *s, char **names, int64_t (*shapes)[DRL_PARAM_MAX_DIMS],
@@ -124,8 +129,8 @@ static int load_reference_bin(DrlModel *m, const PtFile *f, const char *path, ch
         int ok = t && (size_t)t->numel == p->numel;
         if (!ok) {
             used += (size_t)snprintf(err + used, used < errlen ? errlen - used : 0, "%s%s: %s '%s'",
-                                     bad ? "; " : "", path, t ? "mis-shaped tensor" : "missing tensor",
-                                     p->name);
+                                     bad ? "; " : "", path,
+                                     t ? "mis-shaped tensor" : "missing tensor", p->name);
             bad++;
             continue;
         }
@@ -134,8 +139,21 @@ static int load_reference_bin(DrlModel *m, const PtFile *f, const char *path, ch
     return bad ? -1 : 0;
 }
 
+static int setup_weights(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlComm *comm,
+                         int max_local, char *err, size_t errlen);
+
 int model_setup(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlComm *comm,
                 int max_local, char *err, size_t errlen) {
+    int rc = setup_weights(m, cfg, ops, comm, max_local, err, errlen);
+    /* spec §11: the reference converts the listed CLIP tensors to fp16 before
+     * loading, i.e. their loaded values are rounded (the heads copied from
+     * CLIP keep the unrounded values, as there) */
+    if (rc == 0 && cfg->model.clip_precision == DRL_CLIP_FP16) clip_set_fp16(&m->clip, ops, &m->pt);
+    return rc;
+}
+
+static int setup_weights(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlComm *comm,
+                         int max_local, char *err, size_t errlen) {
     ClipShape shape;
     const char *init = cfg->model.init_model, *clip_pt = cfg->model.pretrained_clip;
     H5Listing list = {0};
@@ -163,12 +181,14 @@ int model_setup(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlC
             }
             have_bin = 1;
             char **names = callocCheck((size_t)bin.count + 1, sizeof(char *));
-            int64_t(*shapes)[DRL_PARAM_MAX_DIMS] = callocCheck((size_t)bin.count + 1, sizeof *shapes);
+            int64_t(*shapes)[DRL_PARAM_MAX_DIMS] =
+                callocCheck((size_t)bin.count + 1, sizeof *shapes);
             int *nd = callocCheck((size_t)bin.count + 1, sizeof(int));
             for (int i = 0; i < bin.count; i++) {
                 names[i] = bin.tensors[i].name;
                 nd[i] = bin.tensors[i].ndim <= DRL_PARAM_MAX_DIMS ? bin.tensors[i].ndim : 0;
-                for (int d = 0; d < nd[i]; d++) shapes[i][d] = bin.tensors[i].shape[d];
+                for (int d = 0; d < nd[i]; d++)
+                    shapes[i][d] = bin.tensors[i].shape[d];
             }
             int rc = shape_from_list(&shape, names, shapes, nd, bin.count, init, err, errlen);
             free(names), free(shapes), free(nd);
@@ -211,8 +231,11 @@ int model_setup(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlC
         CkptReader r;
         if (ckpt_open(&r, init, err, errlen)) return -1;
         int *loaded = callocCheck((size_t)m->pt.count, sizeof(int));
-        CkptReadOpts o = {.group = NULL, .name_prefix = NULL, .allow_missing = 1,
-                          .allow_extra = 1, .loaded = loaded};
+        CkptReadOpts o = {.group = NULL,
+                          .name_prefix = NULL,
+                          .allow_missing = 1,
+                          .allow_extra = 1,
+                          .loaded = loaded};
         int rc = ckpt_read_params(&r, &o, &m->pt, ops, m->pt.data, err, errlen);
         ckpt_close(&r);
         if (rc == 0) {
@@ -240,7 +263,8 @@ int model_setup(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlC
                 rc = -1;
             } else if (missing_heads) {
                 log_info("init_model %s has no weights for %d head tensors: initialising the heads "
-                         "from CLIP (spec §8)", init, missing_heads);
+                         "from CLIP (spec §8)",
+                         init, missing_heads);
                 drl_model_init_heads_from_clip(m, (uint64_t)cfg->train.seed);
             }
         }

@@ -175,6 +175,12 @@ static void print_metrics(const char *what, const EvalResult *e) {
         log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "v->t (DSL)", e->dsl_v2t.r1, e->dsl_v2t.r5,
                  e->dsl_v2t.r10, e->dsl_v2t.mdr, e->dsl_v2t.mnr);
     }
+    if (e->have_qbnorm) {
+        log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "t->v (QB)", e->qb_t2v.r1, e->qb_t2v.r5,
+                 e->qb_t2v.r10, e->qb_t2v.mdr, e->qb_t2v.mnr);
+        log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "v->t (QB)", e->qb_v2t.r1, e->qb_v2t.r5,
+                 e->qb_v2t.r10, e->qb_v2t.mdr, e->qb_v2t.mnr);
+    }
     const double N = (double)e->videos;
     log_info("  chance:    %6.1f %6.1f %6.1f %6.1f %7.1f", 100.0 / N, 500.0 / N, 1000.0 / N,
              (N + 1) / 2, (N + 1) / 2);
@@ -328,6 +334,10 @@ static void write_result(Run *r, const EvalResult *e, int trained) {
     cJSON_AddNumberToObject(o, "best_epoch", (double)r->prog.best_epoch);
     cJSON_AddItemToObject(o, "metrics", both_json(&e->t2v, &e->v2t));
     if (e->have_dsl) cJSON_AddItemToObject(o, "metrics_dsl", both_json(&e->dsl_t2v, &e->dsl_v2t));
+    if (e->have_qbnorm) {
+        cJSON_AddItemToObject(o, "metrics_qbnorm", both_json(&e->qb_t2v, &e->qb_v2t));
+        cJSON_AddNumberToObject(o, "qbnorm_bank", (double)e->qb_bank);
+    }
     cJSON_AddNumberToObject(o, "test_pairs", (double)e->queries);
     cJSON_AddNumberToObject(o, "test_videos", (double)e->videos);
     cJSON_AddNumberToObject(o, "failed_videos", (double)e->failed);

@@ -10,6 +10,7 @@
 #include "eval/distributed.h"
 #include "eval/report.h"
 #include "loader/loader.h"
+#include "progress/progress.h"
 #include "train/frames.h"
 
 /* Gathered features of a split, prepared for scoring. */
@@ -118,15 +119,26 @@ static void prepare_tokenwise(Scorer *s) {
     }
 }
 
-static void scorer_free(Scorer *s) {
-    free(s->tf), free(s->vf), free(s->tm), free(s->vm), free(s->tn), free(s->vn);
-    free(s->wt), free(s->wv), free(s->t), free(s->v), free(s->scratch);
+/* Features of a split's pairs, gathered from every rank's shard (in split order). */
+typedef struct {
+    int64_t n;        /* pairs */
+    float *tf, *vf;   /* (n, L, D), (n, T, D) */
+    int32_t *tm, *vm; /* (n, L), (n, T) */
+    int32_t *vid;     /* (n) store video index */
+    int64_t failed;
+} SplitFeatures;
+
+static void split_features_free(SplitFeatures *f) {
+    free(f->tf), free(f->vf), free(f->tm), free(f->vm), free(f->vid);
+    memset(f, 0, sizeof *f);
 }
 
-int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
-                 const DrlComm *comm, EvalResult *out, char *err, size_t errlen) {
+/* Encodes the split; with max_pairs > 0 each rank stops after its share of
+ * max_pairs (a bank: any subset serves). */
+static int encode_split(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
+                        const DrlComm *comm, int64_t max_pairs, SplitFeatures *out, char *err,
+                        size_t errlen) {
     memset(out, 0, sizeof *out);
-    const double t0 = now_s();
     const int L = m->L, T = m->T, D = m->D, R = m->R;
     const int B = cfg->eval.batch_size_val / comm->world;
     LoaderConfig lc = {.batch_size = B, .max_words = L, .max_frames = T,
@@ -134,21 +146,31 @@ int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const ch
                        .world = comm->world, .prefetch = 1};
     Loader *ld = loader_create(store, split, LOADER_EVAL, &lc, err, errlen);
     if (!ld) return -1;
-    const int64_t n = loader_num_pairs(ld);
-    const int64_t S = (n + comm->world - 1) / comm->world; /* pairs per rank shard */
+    int64_t n = loader_num_pairs(ld);
+    int64_t S = (n + comm->world - 1) / comm->world; /* pairs per rank shard */
+    int64_t batches = loader_batches_per_epoch(ld);
+    if (max_pairs > 0 && max_pairs < n) {
+        int64_t share = (max_pairs + comm->world - 1) / comm->world;
+        batches = (share + B - 1) / B;
+        S = batches * B;
+    }
     out->failed = loader_num_failed_pairs(ld);
-    /* local shard features, padded to S pairs so the gather has a fixed size */
-    float *tf_l = callocCheck((size_t)S * L * D + 1, sizeof(float));   // (S, L, D)
-    float *vf_l = callocCheck((size_t)S * T * D + 1, sizeof(float));   // (S, T, D)
-    int32_t *tm_l = callocCheck((size_t)S * L + 1, sizeof(int32_t));   // (S, L)
-    int32_t *vm_l = callocCheck((size_t)S * T + 1, sizeof(int32_t));   // (S, T)
-    int32_t *vid_l = callocCheck((size_t)S + 1, sizeof(int32_t));      // (S) video index
+    float *tf_l = callocCheck((size_t)S * L * D + 1, sizeof(float)); // (S, L, D) padded shard
+    float *vf_l = callocCheck((size_t)S * T * D + 1, sizeof(float)); // (S, T, D)
+    int32_t *tm_l = callocCheck((size_t)S * L + 1, sizeof(int32_t)); // (S, L)
+    int32_t *vm_l = callocCheck((size_t)S * T + 1, sizeof(int32_t)); // (S, T)
+    int32_t *vid_l = callocCheck((size_t)S + 1, sizeof(int32_t));    // (S), -1 = padding
     for (int64_t k = 0; k < S; k++) vid_l[k] = -1;
     int64_t filled = 0;
     const LoaderBatch *b;
-    int rc;
+    int rc = 1;
     m->training = 0;
-    while ((rc = loader_next(ld, &b, err, errlen)) == 1) {
+    Progress prog;
+    char label[DRL_CONFIG_NAME_MAX + 32];
+    snprintf(label, sizeof label, "encode %s", split);
+    progress_start(&prog, label, (long long)batches, comm->rank == 0);
+    for (int64_t nb = 0; nb < batches && (rc = loader_next(ld, &b, err, errlen)) == 1; nb++) {
+        progress_update(&prog, nb + 1);
         if (b->count == 0) continue;
         frames_normalise(m->video_norm, b->frames, b->video_mask, (int64_t)b->B * T, R);
         DrlBatch db = {.B = b->count, .ids = b->text, .text_mask = b->text_mask,
@@ -160,13 +182,13 @@ int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const ch
         memcpy(vid_l + filled, b->video, sizeof(int32_t) * b->count);
         filled += b->count;
     }
+    progress_finish(&prog);
     loader_free(ld);
     m->training = 1;
     if (rc < 0) {
         free(tf_l), free(vf_l), free(tm_l), free(vm_l), free(vid_l);
         return -1;
     }
-    /* gather every shard */
     const int64_t G = S * comm->world;
     float *tf = callocCheck((size_t)G * L * D + 1, sizeof(float));
     float *vf = callocCheck((size_t)G * T * D + 1, sizeof(float));
@@ -179,47 +201,128 @@ int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const ch
     comm_allgather_i32(comm, vm_l, vm, (size_t)S * T);
     comm_allgather_i32(comm, vid_l, vid, (size_t)S);
     free(tf_l), free(vf_l), free(tm_l), free(vm_l), free(vid_l);
+    /* drop the padding rows (shards are contiguous; a bank's are not) */
+    int64_t k = 0;
+    for (int64_t g = 0; g < G; g++) {
+        if (vid[g] < 0) continue;
+        if (k != g) {
+            memmove(tf + k * L * D, tf + g * L * D, sizeof(float) * L * D);
+            memmove(vf + k * T * D, vf + g * T * D, sizeof(float) * T * D);
+            memmove(tm + k * L, tm + g * L, sizeof(int32_t) * L);
+            memmove(vm + k * T, vm + g * T, sizeof(int32_t) * T);
+            vid[k] = vid[g];
+        }
+        k++;
+    }
+    out->n = k, out->tf = tf, out->vf = vf, out->tm = tm, out->vm = vm, out->vid = vid;
+    return 0;
+}
 
+/* A scorer of texts (Nq) against videos (Nv) borrowing the arrays. */
+static void scorer_prepare(Scorer *s, DrlModel *m, const float *tf, const int32_t *tm, int64_t nq,
+                           const float *vf, const int32_t *vm, int64_t nv) {
+    memset(s, 0, sizeof *s);
+    s->m = m, s->Nq = nq, s->Nv = nv, s->L = m->L, s->T = m->T, s->D = m->D;
+    s->tf = (float *)tf, s->tm = (int32_t *)tm, s->vf = (float *)vf, s->vm = (int32_t *)vm;
+    if (m->h.interaction == HEAD_DP) prepare_dp(s);
+    if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) prepare_tokenwise(s);
+}
+
+static void scorer_release(Scorer *s) {
+    free(s->tn), free(s->vn), free(s->wt), free(s->wv), free(s->t), free(s->v), free(s->scratch);
+}
+
+/* sim (Nq, Nv) on rank 0 (NULL elsewhere). */
+static float *score_all(Scorer *s, const DrlComm *comm, char *err, size_t errlen, int *rc) {
+    float *sim = comm->rank == 0 ? callocCheck((size_t)s->Nq * s->Nv + 1, sizeof(float)) : NULL;
+    *rc = eval_similarity_distributed(comm, s->Nq, s->Nv, score_rows, s, sim, err, errlen);
+    return sim;
+}
+
+#define QB_BANK_PAIRS 5000 /* training captions in the QB-Norm query bank */
+#define QB_BETA 20.0f
+
+int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
+                 const DrlComm *comm, EvalResult *out, char *err, size_t errlen) {
+    memset(out, 0, sizeof *out);
+    const double t0 = now_s();
+    const int T = m->T, D = m->D;
+    SplitFeatures f;
+    if (encode_split(m, cfg, store, split, comm, 0, &f, err, errlen)) return -1;
+    const int64_t n = f.n;
+    out->failed = f.failed;
     /* unique videos in order of first appearance; several captions per video
      * switch to the multi-sentence protocol (spec §10) */
     int32_t *cap_video = callocCheck((size_t)n + 1, sizeof(int32_t)); // (n) caption -> column
     int32_t *first = callocCheck((size_t)n + 1, sizeof(int32_t));     // (Nv) pair of each column
     int64_t nv = 0;
     int32_t maxvid = 0;
-    for (int64_t k = 0; k < n; k++) maxvid = vid[k] > maxvid ? vid[k] : maxvid;
+    for (int64_t k = 0; k < n; k++) maxvid = f.vid[k] > maxvid ? f.vid[k] : maxvid;
     int32_t *col = callocCheck((size_t)maxvid + 1, sizeof(int32_t));
     for (int32_t k = 0; k <= maxvid; k++) col[k] = -1;
     for (int64_t k = 0; k < n; k++) {
-        if (col[vid[k]] < 0) col[vid[k]] = (int32_t)nv, first[nv++] = (int32_t)k;
-        cap_video[k] = col[vid[k]];
+        if (col[f.vid[k]] < 0) col[f.vid[k]] = (int32_t)nv, first[nv++] = (int32_t)k;
+        cap_video[k] = col[f.vid[k]];
     }
     free(col);
-    Scorer s = {.m = m, .Nq = n, .Nv = nv, .L = L, .T = T, .D = D, .tf = tf, .tm = tm};
-    s.vf = callocCheck((size_t)nv * T * D, sizeof(float));
-    s.vm = callocCheck((size_t)nv * T, sizeof(int32_t));
+    float *vf = callocCheck((size_t)nv * T * D + 1, sizeof(float));   // (nv, T, D) unique videos
+    int32_t *vm = callocCheck((size_t)nv * T + 1, sizeof(int32_t));   // (nv, T)
     for (int64_t c = 0; c < nv; c++) {
-        memcpy(s.vf + c * T * D, vf + (int64_t)first[c] * T * D, sizeof(float) * T * D);
-        memcpy(s.vm + c * T, vm + (int64_t)first[c] * T, sizeof(int32_t) * T);
+        memcpy(vf + c * T * D, f.vf + (int64_t)first[c] * T * D, sizeof(float) * T * D);
+        memcpy(vm + c * T, f.vm + (int64_t)first[c] * T, sizeof(int32_t) * T);
     }
-    free(vf), free(vm), free(vid), free(first);
-    if (m->h.interaction == HEAD_DP) prepare_dp(&s);
-    if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) prepare_tokenwise(&s);
-
-    float *sim = comm->rank == 0 ? callocCheck((size_t)n * nv, sizeof(float)) : NULL; // (n, nv)
-    rc = eval_similarity_distributed(comm, n, nv, score_rows, &s, sim, err, errlen);
+    free(first);
+    Scorer s;
+    scorer_prepare(&s, m, f.tf, f.tm, n, vf, vm, nv);
+    int rc = 0;
+    float *sim = score_all(&s, comm, err, errlen, &rc);
+    scorer_release(&s);
     out->queries = n;
     out->videos = nv;
     out->multi_sentence = nv != n;
+    const int32_t *cv = out->multi_sentence ? cap_video : NULL;
     if (rc == 0 && comm->rank == 0) {
-        const int32_t *cv = out->multi_sentence ? cap_video : NULL;
         eval_metrics(sim, n, nv, cv, &out->t2v, &out->v2t);
         if (cfg->eval.rerank_dsl) {
             eval_metrics_dsl(sim, n, nv, cv, 100.0f, &out->dsl_t2v, &out->dsl_v2t);
             out->have_dsl = 1;
         }
     }
-    free(sim), free(cap_video);
-    scorer_free(&s);
+    if (rc == 0 && cfg->eval.rerank_qbnorm && cfg->data.train_split[0]) {
+        /* QB-Norm's query bank: training pairs (texts against the test videos,
+         * and training videos against the test captions) */
+        SplitFeatures bank;
+        if (encode_split(m, cfg, store, cfg->data.train_split, comm, QB_BANK_PAIRS, &bank, err,
+                         errlen)) {
+            rc = -1;
+        } else {
+            Scorer bt, bv;
+            scorer_prepare(&bt, m, bank.tf, bank.tm, bank.n, vf, vm, nv);
+            float *bank_t2v = score_all(&bt, comm, err, errlen, &rc); // (Nb, nv)
+            scorer_release(&bt);
+            float *bank_vt = NULL; // (n, Nb) test captions x bank videos
+            if (rc == 0) {
+                scorer_prepare(&bv, m, f.tf, f.tm, n, bank.vf, bank.vm, bank.n);
+                bank_vt = score_all(&bv, comm, err, errlen, &rc);
+                scorer_release(&bv);
+            }
+            if (rc == 0 && comm->rank == 0) {
+                float *bank_v2t = callocCheck((size_t)bank.n * n + 1, sizeof(float)); // (Nb, n)
+                for (int64_t a = 0; a < n; a++)
+                    for (int64_t b = 0; b < bank.n; b++)
+                        bank_v2t[b * n + a] = bank_vt[a * bank.n + b];
+                eval_metrics_qbnorm(sim, n, nv, cv, bank_t2v, bank.n, bank_v2t, bank.n, QB_BETA,
+                                    &out->qb_t2v, &out->qb_v2t);
+                out->have_qbnorm = 1;
+                out->qb_bank = bank.n;
+                free(bank_v2t);
+            }
+            free(bank_t2v), free(bank_vt);
+            split_features_free(&bank);
+        }
+    }
+    free(sim), free(cap_video), free(vf), free(vm);
+    split_features_free(&f);
     out->seconds = now_s() - t0;
     return rc;
 }

@@ -16,6 +16,9 @@ typedef struct {
     RetrievalMetrics t2v, v2t;
     RetrievalMetrics dsl_t2v, dsl_v2t;
     int have_dsl;
+    RetrievalMetrics qb_t2v, qb_v2t;
+    int have_qbnorm;
+    int64_t qb_bank; /* training pairs in the QB-Norm query bank */
     int64_t queries, videos;
     int64_t failed; /* pairs whose video failed preprocessing (scored as all-padding) */
     int multi_sentence;
