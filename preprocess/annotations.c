@@ -43,6 +43,10 @@ void annotations_free(Annotations *a) {
         free(a->captions[i]);
     for (int i = 0; i < a->n_splits; i++)
         free(a->splits[i].captions);
+    for (int64_t i = 0; i < a->meta_cap; i++)
+        free(a->video_files[i]);
+    free(a->video_files);
+    free(a->video_window);
     free(a->video_ids);
     free(a->captions);
     free(a->caption_video);
@@ -118,5 +122,41 @@ int annotations_split_push(AnnSplit *s, int64_t caption) {
         s->captions = c;
     }
     s->captions[s->n++] = caption;
+    return 0;
+}
+
+/* video_files/video_window cover video v (new entries: default file, whole video). */
+static int meta_reserve(Annotations *a, int64_t v) {
+    if (v < a->meta_cap) return 0;
+    int64_t cap = a->meta_cap ? a->meta_cap : 64;
+    while (cap <= v)
+        cap *= 2;
+    char **f = realloc(a->video_files, sizeof *f * (size_t)cap);
+    if (f) a->video_files = f;
+    double *w = realloc(a->video_window, sizeof *w * 2 * (size_t)cap);
+    if (w) a->video_window = w;
+    if (!f || !w) return -1;
+    for (int64_t i = a->meta_cap; i < cap; i++) {
+        f[i] = NULL;
+        w[2 * i] = 0.0;
+        w[2 * i + 1] = -1.0;
+    }
+    a->meta_cap = cap;
+    return 0;
+}
+
+int annotations_set_file(Annotations *a, int64_t v, const char *file) {
+    if (v < 0 || meta_reserve(a, v) < 0) return -1;
+    char *copy = strdup(file);
+    if (!copy) return -1;
+    free(a->video_files[v]);
+    a->video_files[v] = copy;
+    return 0;
+}
+
+int annotations_set_window(Annotations *a, int64_t v, double start, double end) {
+    if (v < 0 || meta_reserve(a, v) < 0) return -1;
+    a->video_window[2 * v] = start;
+    a->video_window[2 * v + 1] = end;
     return 0;
 }

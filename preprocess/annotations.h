@@ -24,6 +24,12 @@ typedef struct {
     AnnSplit splits[ANN_MAX_SPLITS];
     int n_splits;
     void *index; /* id -> video index while building */
+    /* Optional per-video sources (NULL = "<id>.mp4", whole video), set by the
+     * readers of preprocess/datasets/: */
+    char **video_files;   // (meta_cap) file under --videos; NULL entry = "<id>.mp4";
+                          // "A|B" = alternatives, "STEM.*" = any extension
+    double *video_window; // (meta_cap, 2) [start, end] seconds of frames kept; end < 0 = to the end
+    int64_t meta_cap;
 } Annotations;
 
 void annotations_init(Annotations *a);
@@ -37,5 +43,8 @@ int64_t annotations_add_caption(Annotations *a, const char *text, int64_t v);
 /* Starts a new split; returns it or NULL. */
 AnnSplit *annotations_add_split(Annotations *a, const char *name);
 int annotations_split_push(AnnSplit *s, int64_t caption);
+/* Sets video v's file (see video_files) / its window of kept frames; 0 or -1. */
+int annotations_set_file(Annotations *a, int64_t v, const char *file);
+int annotations_set_window(Annotations *a, int64_t v, double start, double end);
 
 #endif

@@ -3,6 +3,7 @@
  * parts are merged by rank 0; the store is written as OUT.tmp and renamed to
  * OUT only once complete, so a store that looks complete is complete. */
 #include "common/log.h"
+#include "preprocess/datasets/datasets.h"
 #include "preprocess/msrvtt.h"
 #include "preprocess/preprocess_args.h"
 #include "preprocess/preprocess_run.h"
@@ -168,21 +169,37 @@ int main(int argc, char **argv) {
     memset(&tok, 0, sizeof tok);
     if (!all_ok(rank == 0 ? prepare_output(&a, tmp) : 1)) goto out;
 
-    MsrvttSources src = {.json = a.json,
-                         .train_csv = a.train_csv,
-                         .test_csv = a.test_csv,
-                         .want_train = a.want_train,
-                         .want_test = a.want_test,
-                         .limit = a.limit};
-    MsrvttStats mst;
-    int ok = msrvtt_read(&src, &ann, &mst, err, sizeof err) == 0;
-    if (!ok && rank == 0) log_error("annotations: %s", err);
-    if (!all_ok(ok)) goto out;
-    log_info("msrvtt: %lld videos, %lld captions (%lld JSON sentences, %lld training ids, %lld "
-             "of them without a sentence); %d rank(s), %g fps, %dx%d",
-             (long long)ann.n_videos, (long long)ann.n_captions, (long long)mst.json_sentences,
-             (long long)mst.train_ids, (long long)mst.train_ids_without_caption, world, a.fps,
-             a.resolution, a.resolution);
+    int ok;
+    if (strcmp(a.dataset, "msrvtt") == 0) {
+        MsrvttSources src = {.json = a.json,
+                             .train_csv = a.train_csv,
+                             .test_csv = a.test_csv,
+                             .want_train = a.want_train,
+                             .want_test = a.want_test,
+                             .limit = a.limit};
+        MsrvttStats mst;
+        ok = msrvtt_read(&src, &ann, &mst, err, sizeof err) == 0;
+        if (!ok && rank == 0) log_error("annotations: %s", err);
+        if (!all_ok(ok)) goto out;
+        log_info("msrvtt: %lld videos, %lld captions (%lld JSON sentences, %lld training ids, "
+                 "%lld of them without a sentence); %d rank(s), %g fps, %dx%d",
+                 (long long)ann.n_videos, (long long)ann.n_captions, (long long)mst.json_sentences,
+                 (long long)mst.train_ids, (long long)mst.train_ids_without_caption, world, a.fps,
+                 a.resolution, a.resolution);
+    } else {
+        DatasetSources src = {.anno = a.anno,
+                              .want = {a.want_train, a.want_val, a.want_test},
+                              .limit = a.limit,
+                              .window_full = a.window_full};
+        DatasetStats dst;
+        ok = dataset_read(a.dataset, &src, &ann, &dst, err, sizeof err) == 0;
+        if (!ok && rank == 0) log_error("annotations: %s", err);
+        if (!all_ok(ok)) goto out;
+        log_info("%s: %lld videos, %lld captions, %lld annotation problem(s) skipped; %d "
+                 "rank(s), %g fps, %dx%d",
+                 a.dataset, (long long)ann.n_videos, (long long)ann.n_captions,
+                 (long long)dst.problems, world, a.fps, a.resolution, a.resolution);
+    }
     if (!all_ok(rank == 0 ? tokenize_captions(&a, &ann, &tok) : 1)) goto out;
 
     PartStats st;

@@ -1,4 +1,5 @@
 #include "preprocess/preprocess_args.h"
+#include "preprocess/datasets/datasets.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -6,15 +7,17 @@
 void preprocess_usage(FILE *to) {
     fprintf(
         to,
-        "usage: drl_preprocess --dataset msrvtt --anno DIR --videos DIR --out STORE.h5 [options]\n"
+        "usage: drl_preprocess --dataset NAME --anno DIR --videos DIR --out STORE.h5 [options]\n"
         "\n"
         "Decodes the videos of a dataset (FFmpeg), resizes the shorter side to R and crops\n"
         "R x R (Pillow's bicubic), tokenizes the captions (CLIP BPE) and writes one HDF5\n"
         "store. Run it under mpirun: the ranks share the videos.\n"
         "\n"
-        "  --dataset NAME       msrvtt (the only reader so far)\n"
-        "  --anno DIR           folder with MSRVTT_data.json, MSRVTT_train.9k.csv,\n"
-        "                       MSRVTT_JSFUSION_test.csv\n"
+        "  --dataset NAME       msrvtt | didemo | activitynet | msvd | lsmdc | vatex\n"
+        "  --anno DIR           the annotation folder: msrvtt: MSRVTT_data.json,\n"
+        "                       MSRVTT_train.9k.csv, MSRVTT_JSFUSION_test.csv; the other\n"
+        "                       datasets: their published files (preprocess/datasets/\n"
+        "                       datasets.h lists them)\n"
         "  --json FILE          MSRVTT_data.json elsewhere (overrides --anno)\n"
         "  --train-csv FILE     MSRVTT_train.9k.csv elsewhere\n"
         "  --test-csv FILE      MSRVTT_JSFUSION_test.csv elsewhere\n"
@@ -22,7 +25,11 @@ void preprocess_usage(FILE *to) {
         "  --out FILE           the store; written as FILE.tmp and renamed when complete\n"
         "  --fps F              frames kept per second of video (default 1)\n"
         "  --resolution R       frame side after resize + centre crop (default 224)\n"
-        "  --splits LIST        comma-separated: train,test (default both)\n"
+        "  --splits LIST        comma-separated: train,val,test (default: every split the\n"
+        "                       dataset defines; msrvtt: train,test)\n"
+        "  --window W           didemo/activitynet frames kept: union (default: from the\n"
+        "                       earliest sentence start to the latest end) or full\n"
+        "                       (CLIP4Clip: DiDeMo [0, 31] s, ActivityNet [0, duration])\n"
         "  --vocab FILE         bpe_simple_vocab_16e6.txt.gz (default\n"
         "                       $DRL_SHARED_DIR/clip/bpe_simple_vocab_16e6.txt.gz)\n"
         "  --limit N            only the first N videos of each split (quick runs)\n"
@@ -41,8 +48,9 @@ int preprocess_parse_args(int argc, char **argv, PreprocessArgs *a, char *err, i
     a->dataset = "msrvtt";
     a->fps = 1.0;
     a->resolution = 224;
-    a->want_train = a->want_test = 1;
+    a->want_train = a->want_test = a->want_val = 1;
     a->progress_s = 5.0;
+    int splits_given = 0;
     const char *anno = NULL, *json = NULL, *train = NULL, *test = NULL, *vocab = NULL;
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
@@ -98,8 +106,15 @@ int preprocess_parse_args(int argc, char **argv, PreprocessArgs *a, char *err, i
                 snprintf(err, errlen, "--progress-every: expected seconds >= 0, got '%s'", v);
                 return -1;
             }
+        } else if (strcmp(o, "--window") == 0) {
+            if (strcmp(v, "union") != 0 && strcmp(v, "full") != 0) {
+                snprintf(err, errlen, "--window: expected union or full, got '%s'", v);
+                return -1;
+            }
+            a->window_full = strcmp(v, "full") == 0;
         } else if (strcmp(o, "--splits") == 0) {
-            a->want_train = a->want_test = 0;
+            a->want_train = a->want_test = a->want_val = 0;
+            splits_given = 1;
             char buf[256];
             snprintf(buf, sizeof buf, "%s", v);
             for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
@@ -108,8 +123,11 @@ int preprocess_parse_args(int argc, char **argv, PreprocessArgs *a, char *err, i
                     a->want_train = 1;
                 else if (strcmp(t, "test") == 0)
                     a->want_test = 1;
+                else if (strcmp(t, "val") == 0)
+                    a->want_val = 1;
                 else {
-                    snprintf(err, errlen, "--splits: unknown split '%s' (expected train, test)", t);
+                    snprintf(err, errlen,
+                             "--splits: unknown split '%s' (expected train, val, test)", t);
                     return -1;
                 }
             }
@@ -119,10 +137,38 @@ int preprocess_parse_args(int argc, char **argv, PreprocessArgs *a, char *err, i
         }
     }
     if (strcmp(a->dataset, "msrvtt") != 0) {
-        snprintf(err, errlen, "--dataset: '%s' is not supported (expected msrvtt)", a->dataset);
-        return -1;
+        int defined[DS_NSPLITS];
+        const char *canon = dataset_canonical(a->dataset);
+        if (!canon || dataset_splits(canon, defined) < 0) {
+            snprintf(err, errlen,
+                     "--dataset: '%s' is not supported (expected msrvtt, didemo, activitynet, "
+                     "msvd, lsmdc or vatex)",
+                     a->dataset);
+            return -1;
+        }
+        a->dataset = canon;
+        if (!splits_given) {
+            a->want_train = defined[DS_TRAIN];
+            a->want_val = defined[DS_VAL];
+            a->want_test = defined[DS_TEST];
+        }
+        if (!a->out || !a->videos || !anno) {
+            snprintf(err, errlen, "--out, --videos and --anno are required; see --help");
+            return -1;
+        }
+        if (set_path(a->anno, NULL, anno) < 0) {
+            snprintf(err, errlen, "--anno: path too long");
+            return -1;
+        }
+    } else if (a->want_val) {
+        if (splits_given) {
+            snprintf(err, errlen, "--splits: msrvtt has no val split (expected train, test)");
+            return -1;
+        }
+        a->want_val = 0;
     }
-    if (!a->out || !a->videos || (!anno && (!test || (a->want_train && (!json || !train))))) {
+    if (strcmp(a->dataset, "msrvtt") == 0 &&
+        (!a->out || !a->videos || (!anno && (!test || (a->want_train && (!json || !train)))))) {
         snprintf(err, errlen,
                  "--out, --videos and --anno (or --json/--train-csv/--test-csv) are "
                  "required; see --help");

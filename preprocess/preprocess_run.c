@@ -1,5 +1,6 @@
 #include "preprocess/preprocess_run.h"
 #include "common/log.h"
+#include "preprocess/datasets/datasets.h"
 #include "store/store.h"
 #include "video/image_resize.h"
 #include "video/video_decode.h"
@@ -40,6 +41,33 @@ static void progress_line(int64_t done0, int64_t mine, int64_t total, int world,
              (long long)mine, world);
 }
 
+/* Keeps the kept frames whose time (frame index / fps) lies in window
+ * [start, end] (end < 0: to the end), moving them to the front of dv->rgb.
+ * 0 with a reason when none does. */
+static int keep_window(DecodedVideo *dv, double target_fps, const double *window, char *reason,
+                       size_t n) {
+    double start = window[0], end = window[1];
+    if (start <= 0 && end < 0) return 1;
+    int stride = video_sampling_stride(dv->fps, target_fps);
+    size_t bytes = (size_t)dv->width * (size_t)dv->height * 3;
+    int kept = 0;
+    for (int k = 0; k < dv->count; k++) {
+        double t = (double)k * stride / dv->fps;
+        if (t < start - 1e-6 || (end >= 0 && t > end + 1e-6)) continue;
+        if (kept != k) memmove(dv->rgb + (size_t)kept * bytes, dv->rgb + (size_t)k * bytes, bytes);
+        kept++;
+    }
+    if (kept == 0) {
+        snprintf(reason, n,
+                 "no frame within the annotated window [%g, %g] s (%d frames kept at "
+                 "%g fps before cutting)",
+                 start, end, dv->count, dv->fps);
+        return 0;
+    }
+    dv->count = kept;
+    return 1;
+}
+
 int preprocess_decode_part(const PreprocessArgs *a, const Annotations *ann, int rank, int world,
                            const char *part_path, PartStats *st, char *err, size_t errlen) {
     memset(st, 0, sizeof *st);
@@ -59,7 +87,11 @@ int preprocess_decode_part(const PreprocessArgs *a, const Annotations *ann, int 
     for (int64_t v = rank; v < ann->n_videos; v += world) {
         const char *id = ann->video_ids[v];
         char path[8192], reason[512] = "";
-        snprintf(path, sizeof path, "%s/%s.mp4", a->videos, id);
+        const char *file = v < ann->meta_cap ? ann->video_files[v] : NULL;
+        if (file)
+            dataset_video_path(a->videos, file, path, sizeof path);
+        else
+            snprintf(path, sizeof path, "%s/%s.mp4", a->videos, id);
         DecodedVideo dv;
         memset(&dv, 0, sizeof dv);
         int ok = video_decode_sampled(path, a->fps, &dv, reason, sizeof reason) == 0;
@@ -67,6 +99,8 @@ int preprocess_decode_part(const PreprocessArgs *a, const Annotations *ann, int 
             snprintf(reason, sizeof reason, "no frame decoded");
             ok = 0;
         }
+        if (ok && v < ann->meta_cap)
+            ok = keep_window(&dv, a->fps, ann->video_window + 2 * v, reason, sizeof reason);
         if (ok && (size_t)dv.count > cap_frames) {
             free(frames);
             cap_frames = (size_t)dv.count;
