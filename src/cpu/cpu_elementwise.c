@@ -3,6 +3,8 @@
 
 #include <math.h>
 
+#include "ops/half.h"
+
 #define QUICKGELU_K 1.702f
 
 void cpu_quickgelu_fwd(float *out, const float *inp, size_t n) {
@@ -59,4 +61,11 @@ void cpu_scale(float *x, float alpha, size_t n) {
 #pragma omp parallel for simd if (n >= CPU_PARALLEL_MIN)
     for (size_t i = 0; i < n; i++)
         x[i] *= alpha;
+}
+
+void cpu_round_fp16(float *x, size_t n) {
+    // x (n), in place
+#pragma omp parallel for if (n >= CPU_PARALLEL_MIN)
+    for (size_t i = 0; i < n; i++)
+        x[i] = half_round(x[i]);
 }

@@ -44,6 +44,7 @@ void cpu_attention_bwd(float *dqkv, const float *dout, const float *qkv, const f
 /* ---- elementwise (cpu_elementwise.c) ---- */
 void cpu_quickgelu_fwd(float *out, const float *inp, size_t n);
 void cpu_quickgelu_bwd(float *dinp, const float *dout, const float *inp, size_t n);
+void cpu_round_fp16(float *x, size_t n);
 void cpu_relu_fwd(float *out, const float *inp, size_t n);
 void cpu_relu_bwd(float *dinp, const float *dout, const float *inp, size_t n);
 void cpu_add(float *out, const float *a, const float *b, size_t n);

@@ -37,6 +37,7 @@ static const DrlOps cpu_ops = {
     .masked_mean_bwd = cpu_masked_mean_bwd,
     .rowmax_fwd = cpu_rowmax_fwd,
     .rowmax_bwd = cpu_rowmax_bwd,
+    .round_fp16 = cpu_round_fp16,
 };
 
 const DrlOps *drl_cpu_ops(void) {

@@ -16,17 +16,23 @@ typedef struct {
     double lr, coef_lr, b1, b2, eps, weight_decay, max_grad_norm, warmup;
     Schedule schedule;
     int64_t t_total;
+    int clip_fp16; /* 1: model.clip_precision "fp16" (spec §11): the fp16 CLIP tensors
+                      (clip_param_is_fp16) are stored and updated in fp16 (see BertAdam.fp16) */
 } AdamSettings;
 
 typedef struct {
     AdamSettings s;
-    int count;            /* tensors */
-    uint8_t *is_clip;     /* (count) 1: name starts with "clip." (lr * coef_lr) */
-    uint8_t *decay;       /* (count) 1: name has no "bias" */
-    uint8_t *has_grad;    /* (count) 1: the tensor takes part (receives a gradient) */
-    int64_t *steps;       /* (count) per-tensor step counters (the reference's state['step']) */
-    float *m, *v;         /* (total) moments, flat like the parameters */
-    int logit_scale;      /* index of clip.logit_scale or -1 */
+    int count;         /* tensors */
+    uint8_t *is_clip;  /* (count) 1: name starts with "clip." (lr * coef_lr) */
+    uint8_t *decay;    /* (count) 1: name has no "bias" */
+    uint8_t *has_grad; /* (count) 1: the tensor takes part (receives a gradient) */
+    uint8_t *fp16;     /* (count) 1: stored in fp16 with fp16 moments (s.clip_fp16 and
+                          clip_param_is_fp16): gradient, moments and parameter are rounded
+                          to fp16 after every operation of the update, as PyTorch's fp16
+                          tensors are (optim.c) */
+    int64_t *steps;    /* (count) per-tensor step counters (the reference's state['step']) */
+    float *m, *v;      /* (total) moments, flat like the parameters */
+    int logit_scale;   /* index of clip.logit_scale or -1 */
     double last_lr_clip, last_lr_head; /* learning rates of the last update */
     double last_grad_norm;             /* global norm before clipping */
 } BertAdam;

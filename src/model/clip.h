@@ -41,6 +41,7 @@ typedef struct {
     int conv1, class_emb, vis_pos, ln_pre_g, ln_pre_b, ln_post_g, ln_post_b, vis_proj;
     int tok_emb, txt_pos, ln_final_g, ln_final_b, text_proj, logit_scale;
     int first_param, last_param; /* clip.* tensors are indices first..last of the table */
+    int fp16; /* 1: the reference's fp16 GPU towers emulated (spec §11, clip_set_fp16) */
 
     /* ---- activation arena (valid after clip_alloc) --------------------- */
     int max_frames, max_captions, max_len;
@@ -84,6 +85,20 @@ void clip_free(Clip *c, const DrlOps *ops);
 /* From-scratch initialisation of the clip.* tensors (spec/model.md §8 "ours"),
  * generated on the host from `rng` and uploaded into pt->data. */
 void clip_init_random(const Clip *c, const ParamTable *pt, const DrlOps *ops, DrlRng *rng);
+
+/* ---- precision (spec/model.md §11; model.clip_precision = "fp16") --------
+ * 1 when `name` is one of the tensors the reference stores in fp16: every
+ * Linear/conv weight and bias of both towers (conv1, in_proj_weight/bias,
+ * out_proj, c_fc, c_proj), visual.proj and text_projection (names under
+ * "clip."). Embeddings, position tables, class_embedding, LayerNorms and
+ * logit_scale are not. */
+int clip_param_is_fp16(const char *name);
+/* Switches both towers to the fp16 emulation (clip_fp16.c: activations and
+ * activation gradients rounded to fp16 where the reference's fp16 ops round)
+ * and rounds the fp16 tensors' values in pt->data to fp16. Call after the
+ * weights are loaded; the optimiser keeps them fp16 (optim.h, clip_fp16).
+ * Dies with a message when the backend lacks ops->round_fp16. */
+void clip_set_fp16(Clip *c, const DrlOps *ops, const ParamTable *pt);
 
 /* frames (F, 3, R, R) normalised pixels -> out (F, D) features (token 0). */
 void clip_vision_fwd(Clip *c, const DrlOps *ops, const ParamTable *pt, const float *frames, int F,

@@ -112,6 +112,48 @@ static float *G(const ParamTable *pt, int index) {
     return params_at(pt, pt->grad, index);
 }
 
+/* ---- fp16 emulation (spec/model.md §11; t->fp16, CLIP's towers only) --------
+ * The reference's towers on GPU run with fp16 weights and activations: every
+ * PyTorch op on fp16 tensors computes in fp32 and rounds its output to fp16
+ * once. Emulated here by rounding, after the fp32 op, at these points:
+ *   forward:  LN1 out, qkv (in_proj out), attention out, out_proj out, the
+ *             residual sum, LN2 out, c_fc out, QuickGELU out, c_proj out, the
+ *             residual sum;
+ *   backward: the gradient out of every op, i.e. d(gelu), d(fc), d(ln2), the
+ *             LayerNorm input gradient (rounded, then added to the residual
+ *             gradient and the sum rounded: autograd sums two fp16 gradients),
+ *             d(att), d(qkv), d(ln1).
+ * Choices (the emulation is not bit-exact with cuBLAS/cuDNN, see the report):
+ *   - a matmul (fp16 GEMM, fp32 accumulation) is our fp32 matmul of fp16-valued
+ *     operands, rounded once at the end: no rounding of partial sums;
+ *   - the bias is added in fp32 before that one rounding (cuBLASLt epilogue);
+ *   - inside attention, the scores q.k/sqrt(d) and the softmax probabilities are
+ *     NOT rounded (the fused op keeps them fp32); only its output is;
+ *   - QuickGELU x*sigmoid(1.702x) is rounded once, at its output (PyTorch
+ *     rounds 1.702x, the sigmoid and the product separately);
+ *   - parameter gradients are rounded in the optimiser (each fp16 weight is
+ *     used once per step, so this is the same as rounding after its GEMM). */
+static void r16(const Transformer *t, const DrlOps *ops, float *x, size_t n) {
+    if (t->fp16) ops->round_fp16(x, n);
+}
+
+/* dx (N, W): the LayerNorm backward's input gradient added to it (fp32: one
+ * accumulation; fp16: rounded, added, the sum rounded; scratch (N, W)). */
+static void ln_bwd_add(const Transformer *t, const DrlOps *ops, float *dx, float *scratch,
+                       float *dg, float *db, const float *dout, const float *inp, const float *g,
+                       const float *mean, const float *rstd, int N, int W) {
+    if (!t->fp16) {
+        ops->layernorm_bwd(dx, dg, db, dout, inp, g, mean, rstd, N, W);
+        return;
+    }
+    const size_t n = (size_t)N * W;
+    ops->zero(scratch, n * sizeof(float));
+    ops->layernorm_bwd(scratch, dg, db, dout, inp, g, mean, rstd, N, W);
+    ops->round_fp16(scratch, n);
+    ops->add(dx, dx, scratch, n);
+    ops->round_fp16(dx, n);
+}
+
 void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, float *x,
                      const float *keymask, int B, int T) {
     drlCheck(B > 0 && B <= t->max_batch && T > 0 && T <= t->max_seq,
@@ -135,19 +177,30 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         float *fc = t->fc + l * maxN * 4 * W;     // (B, T, 4W)
         float *gelu = t->gelu + l * maxN * 4 * W; // (B, T, 4W)
 
-        ops->copy(resid, x, (size_t)N * W * sizeof(float));
+        const size_t nw = (size_t)N * W;
+        ops->copy(resid, x, nw * sizeof(float));
         ops->layernorm_fwd(ln1, ln1_mean, ln1_rstd, resid, P(pt, b->ln1_g), P(pt, b->ln1_b), N, W,
                            t->eps);
+        r16(t, ops, ln1, nw);
         ops->linear_fwd(qkv, ln1, P(pt, b->in_w), P(pt, b->in_b), N, W, 3 * W);
+        r16(t, ops, qkv, 3 * nw);
         ops->attention_fwd(att, probs, qkv, keymask, t->causal, B, T, W, H);
+        r16(t, ops, att, nw);
         ops->linear_fwd(mid, att, P(pt, b->out_w), P(pt, b->out_b), N, W, W);
-        ops->add(mid, mid, resid, (size_t)N * W);
+        r16(t, ops, mid, nw);
+        ops->add(mid, mid, resid, nw);
+        r16(t, ops, mid, nw);
         ops->layernorm_fwd(ln2, ln2_mean, ln2_rstd, mid, P(pt, b->ln2_g), P(pt, b->ln2_b), N, W,
                            t->eps);
+        r16(t, ops, ln2, nw);
         ops->linear_fwd(fc, ln2, P(pt, b->fc_w), P(pt, b->fc_b), N, W, 4 * W);
-        ops->quickgelu_fwd(gelu, fc, (size_t)N * 4 * W);
+        r16(t, ops, fc, 4 * nw);
+        ops->quickgelu_fwd(gelu, fc, 4 * nw);
+        r16(t, ops, gelu, 4 * nw);
         ops->linear_fwd(x, gelu, P(pt, b->proj_w), P(pt, b->proj_b), N, 4 * W, W);
-        ops->add(x, x, mid, (size_t)N * W);
+        r16(t, ops, x, nw);
+        ops->add(x, x, mid, nw);
+        r16(t, ops, x, nw);
     }
 }
 
@@ -177,26 +230,35 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
 
         /* MLP branch: dx holds d(block output) = d(mid) through the residual. */
         ops->zero(t->d_h, nW * 4);
+        const size_t nw = (size_t)N * W;
         ops->linear_bwd(t->d_h, G(pt, b->proj_w), G(pt, b->proj_b), dx, gelu, P(pt, b->proj_w), N,
                         4 * W, W);
+        r16(t, ops, t->d_h, 4 * nw);
         ops->zero(t->d_fc, nW * 4);
-        ops->quickgelu_bwd(t->d_fc, t->d_h, fc, (size_t)N * 4 * W);
+        ops->quickgelu_bwd(t->d_fc, t->d_h, fc, 4 * nw);
+        r16(t, ops, t->d_fc, 4 * nw);
         ops->zero(t->d_ln, nW);
         ops->linear_bwd(t->d_ln, G(pt, b->fc_w), G(pt, b->fc_b), t->d_fc, ln2, P(pt, b->fc_w), N, W,
                         4 * W);
-        ops->layernorm_bwd(dx, G(pt, b->ln2_g), G(pt, b->ln2_b), t->d_ln, mid, P(pt, b->ln2_g),
-                           ln2_mean, ln2_rstd, N, W);
+        r16(t, ops, t->d_ln, nw);
+        /* d_att is free here: scratch of the fp16 LayerNorm backward */
+        ln_bwd_add(t, ops, dx, t->d_att, G(pt, b->ln2_g), G(pt, b->ln2_b), t->d_ln, mid,
+                   P(pt, b->ln2_g), ln2_mean, ln2_rstd, N, W);
         /* attention branch: dx now holds d(mid) = d(block input) through the residual. */
         ops->zero(t->d_att, nW);
         ops->linear_bwd(t->d_att, G(pt, b->out_w), G(pt, b->out_b), dx, att, P(pt, b->out_w), N, W,
                         W);
+        r16(t, ops, t->d_att, nw);
         ops->zero(t->d_qkv, nW * 3);
         ops->attention_bwd(t->d_qkv, t->d_att, qkv, probs, B, T, W, H);
+        r16(t, ops, t->d_qkv, 3 * nw);
         ops->zero(t->d_ln, nW);
         ops->linear_bwd(t->d_ln, G(pt, b->in_w), G(pt, b->in_b), t->d_qkv, ln1, P(pt, b->in_w), N,
                         W, 3 * W);
-        ops->layernorm_bwd(dx, G(pt, b->ln1_g), G(pt, b->ln1_b), t->d_ln, resid, P(pt, b->ln1_g),
-                           ln1_mean, ln1_rstd, N, W);
+        r16(t, ops, t->d_ln, nw);
+        /* d_att is no longer needed: scratch again */
+        ln_bwd_add(t, ops, dx, t->d_att, G(pt, b->ln1_g), G(pt, b->ln1_b), t->d_ln, resid,
+                   P(pt, b->ln1_g), ln1_mean, ln1_rstd, N, W);
     }
 }
 

@@ -45,6 +45,9 @@ typedef struct {
     int width, heads, layers;
     float eps;                      /* LayerNorm eps: CLIP 1e-5, DRL heads 1e-12 */
     int causal;                     /* 1: key j > query i masked (CLIP's text tower) */
+    /* 1: emulate the reference's fp16 GPU blocks (spec §11; set by clip_set_fp16): every op
+     * output and activation gradient is rounded to fp16 (see transformer.c) */
+    int fp16;
     TransformerBlockParams *blocks; /* (layers) */
 
     /* ---- activations (backend memory), valid after transformer_alloc/bind */

@@ -111,6 +111,11 @@ typedef struct DrlOps {
                        int C);
     /* dinp[n, argmax[n]] += dout[n] (skipped where argmax < 0) */
     void (*rowmax_bwd)(float *dinp, const float *dout, const int32_t *argmax, int N, int C);
+
+    /* ---- fp16 emulation (spec/model.md §11, model.clip_precision "fp16") */
+    /* x (n) = the nearest IEEE binary16 value of x, ties to even, in place
+     * (src/ops/half.h half_round: subnormals kept, overflow to +-inf). */
+    void (*round_fp16)(float *x, size_t n);
 } DrlOps;
 
 /* The CPU backend (always present). */
