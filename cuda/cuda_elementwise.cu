@@ -1,4 +1,6 @@
 /* Elementwise ops over flat arrays of n floats (grid-stride loops). */
+#include <cuda_fp16.h>
+
 #include "cuda/cuda_internal.cuh"
 
 #define QUICKGELU_K 1.702f
@@ -43,6 +45,11 @@ __global__ void scale_kernel(float *x, float alpha, size_t n) {
     GRID_STRIDE(i, n) x[i] *= alpha;
 }
 
+__global__ void round_fp16_kernel(float *x, size_t n) {
+    // nearest binary16, ties to even, subnormals kept, overflow to +-inf
+    GRID_STRIDE(i, n) x[i] = __half2float(__float2half_rn(x[i]));
+}
+
 #define LAUNCH(kernel, n, ...)                                                                     \
     do {                                                                                           \
         if ((n) == 0) return;                                                                      \
@@ -72,4 +79,7 @@ extern "C" void cuda_axpy(float *y, float alpha, const float *x, size_t n) {
 }
 extern "C" void cuda_scale(float *x, float alpha, size_t n) {
     LAUNCH(scale_kernel, n, x, alpha, n);
+}
+extern "C" void cuda_round_fp16(float *x, size_t n) {
+    LAUNCH(round_fp16_kernel, n, x, n); // x (n) in place
 }

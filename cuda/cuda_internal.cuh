@@ -117,6 +117,7 @@ void cuda_relu_bwd(float *dinp, const float *dout, const float *inp, size_t n);
 void cuda_add(float *out, const float *a, const float *b, size_t n);
 void cuda_axpy(float *y, float alpha, const float *x, size_t n);
 void cuda_scale(float *x, float alpha, size_t n);
+void cuda_round_fp16(float *x, size_t n);
 
 void cuda_softmax_fwd(float *out, const float *inp, const int32_t *mask, int N, int C);
 void cuda_softmax_bwd(float *dinp, const float *dout, const float *out, int N, int C);

@@ -35,6 +35,7 @@ static const DrlOps cuda_ops_table = {
     .masked_mean_bwd = cuda_masked_mean_bwd,
     .rowmax_fwd = cuda_rowmax_fwd,
     .rowmax_bwd = cuda_rowmax_bwd,
+    .round_fp16 = cuda_round_fp16,
 };
 
 extern "C" const DrlOps *drl_cuda_ops(void) {

@@ -18,7 +18,7 @@ quickgelu_bwd_kernel relu_fwd_kernel relu_bwd_kernel add_kernel axpy_kernel scal
 softmax_fwd_kernel softmax_bwd_kernel embedding_fwd_kernel embedding_bwd_kernel
 l2norm_fwd_kernel l2norm_bwd_kernel masked_mean_fwd_kernel masked_mean_bwd_kernel
 rowmax_fwd_kernel rowmax_bwd_kernel normalise_frames_kernel im2col_kernel tokenwise_kernel
-sqnorm_kernel adam_kernel to_bf16_kernel bias_broadcast_kernel""".split()
+round_fp16_kernel sqnorm_kernel adam_kernel to_bf16_kernel bias_broadcast_kernel""".split()
 
 FATBIN_MAGIC = 0xBA55ED50
 

@@ -160,6 +160,13 @@ void xb_elementwise(Xb *x, size_t n) {
     xb_check(x, "axpy", o, d_o, n, 1e-7);
     c->scale(o, 1.7f, n), g->scale(d_o, 1.7f, n);
     xb_check(x, "scale", o, d_o, n, 0.0);
+    // fp16 rounding: normal, subnormal (< 6.1e-5), overflowing (> 65504) and tie values
+    for (size_t i = 0; i < n; i++)
+        o[i] = a[i] * (i % 3 == 0 ? 1e-5f : i % 3 == 1 ? 1.0f : 2e4f);
+    o[1] = 65520.0f, o[2] = 1.0f + 1.0f / 2048.0f; // ties: to +inf, to even (1.0)
+    x->gpu->to_device(d_o, o, n * sizeof(float));
+    c->round_fp16(o, n), g->round_fp16(d_o, n);
+    xb_check(x, "round_fp16 (subnormal, overflow, ties)", o, d_o, n, 0.0);
     xb_free_dev(x, d_a, d_b, d_o, d_d, NULL);
     free(a), free(b), free(o), free(d);
 }
