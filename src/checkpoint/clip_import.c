@@ -10,9 +10,15 @@
 
 #define CLIP_PREFIX "clip."
 
+/* Non-parameter tensors of OpenAI's TorchScript archives: the three int64
+ * scalars, and each text block's causal `attn_mask` attribute (a tensor
+ * attribute is saved by torch.jit; we build the causal mask ourselves). */
 static int ignored_name(const char *name) {
+    size_t n = strlen(name);
+    const char *mask = ".attn_mask";
+    size_t m = strlen(mask);
     return strcmp(name, "input_resolution") == 0 || strcmp(name, "context_length") == 0 ||
-           strcmp(name, "vocab_size") == 0;
+           strcmp(name, "vocab_size") == 0 || (n > m && strcmp(name + n - m, mask) == 0);
 }
 
 int clip_pt_open(ClipPt *f, const char *path, char *err, size_t errlen) {

@@ -4,7 +4,7 @@ with the project's own drl_synth + drl_preprocess (real MP4 files, real
 FFmpeg decoding, real HDF5, real MPI).
 
 usage: run_tests.py BIN_DIR WORK_DIR TEST
-  TEST: fixture | ranks | eval_ranks | resume_signal | mpi_signal | kill_rank |
+  TEST: fixture | ranks | pretrained_clip | eval_ranks | resume_signal | mpi_signal | kill_rank |
         nonfinite | unwritable | demo
 Assertions use mathematics or independent runs (never numbers copied from
 our own output): equal losses across rank counts, bit-identical parameters
@@ -277,6 +277,36 @@ def test_unwritable():
     p = run(write_cfg("ckblock", out, **{"train.epochs": 2}), 1, expect=1)
     check("last.h5.tmp" in p.stderr, "unwritable: the error names the checkpoint file")
     check(open(last, "rb").read() == before, "unwritable: the previous checkpoint is untouched")
+
+
+def test_pretrained_clip():
+    """Zero-shot evaluation from an OpenAI-style CLIP archive (TorchScript,
+    fp16, with the int64 extras and each text block's `attn_mask` tensor
+    attribute that OpenAI's files carry): the import skips the non-parameters,
+    prints the SHA-256, initialises the heads from CLIP (§8) and evaluates."""
+    arch = os.path.join(WORK, "clip_openai_style.pt")
+    src = os.environ.get("DRL_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+    code = (
+        "import sys, torch\n"
+        f"sys.path.insert(0, {os.path.join(src, 'tests/reference')!r})\n"
+        "import clip_ref\n"
+        "m = clip_ref.make_clip('tiny', 3, openai_extra_keys=True)\n"
+        "for blk in m.transformer.resblocks:\n"
+        "    blk.attn_mask = clip_ref.causal_mask(77, torch.float32, torch.device('cpu'))\n"
+        "m = m.half()\n"
+        "torch.jit.save(torch.jit.script(m), sys.argv[1])\n")
+    subprocess.run([os.environ.get("DRL_PYTHON", "/usr/bin/python3"), "-c", code, arch], check=True)
+    listing = subprocess.run([os.path.join(BIN, "src/ptload/drl_ptinfo"), arch], capture_output=True,
+                             text=True).stdout
+    check("attn_mask" in listing, "pretrained_clip: the archive carries attn_mask tensors like OpenAI's")
+    out = os.path.join(WORK, "zs")
+    cfg = write_cfg("zs", out, **{"train.do_train": False, "model.pretrained_clip": arch,
+                                  "model.interaction": "dp", "model.agg_module": "None", "model.cdcr": 0,
+                                  "model.clip.vision_patch": 8, "model.clip.context_length": 77})
+    p = run(cfg, 1)
+    check("SHA-256" in p.stdout + p.stderr, "pretrained_clip: the file's SHA-256 is printed")
+    r = json.load(open(os.path.join(out, "result.json")))
+    check(r["test_pairs"] == 16 and r["metrics"]["t2v"]["R@1"] >= 0, "pretrained_clip: evaluated 16 pairs")
 
 
 def test_demo():
