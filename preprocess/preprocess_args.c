@@ -152,6 +152,13 @@ int preprocess_parse_args(int argc, char **argv, PreprocessArgs *a, char *err, i
             a->want_val = defined[DS_VAL];
             a->want_test = defined[DS_TEST];
         }
+        const int want[DS_NSPLITS] = {a->want_train, a->want_val, a->want_test};
+        static const char *names[DS_NSPLITS] = {"train", "val", "test"};
+        for (int s = 0; s < DS_NSPLITS; s++)
+            if (want[s] && !defined[s]) {
+                snprintf(err, errlen, "--splits: %s defines no %s split", canon, names[s]);
+                return -1;
+            }
         if (!a->out || !a->videos || !anno) {
             snprintf(err, errlen, "--out, --videos and --anno are required; see --help");
             return -1;
