@@ -36,6 +36,7 @@ ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIR
            OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
 R, TARGET_FPS = 32, 5.0
 FAILS = []
+ENCODED = []
 rng = random.Random(11)
 WORDS = ("a man woman dog cat plays runs jumps red blue small big ball car street kitchen "
          "guitar song water tree looks at the camera then walks away slowly").split()
@@ -54,8 +55,11 @@ def sentence():
 def encode(path, seconds, rate=10):
     """A tiny clip (64x48, `rate` fps); returns its frame count."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
-    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
-                    f"testsrc2=size=64x48:rate={rate}:duration={seconds}", "-c:v", "mpeg4",
+    ENCODED.append(path)  # every clip gets its own hue and box: distinct videos, untied scores
+    k = len(ENCODED)
+    src = (f"testsrc2=size=64x48:rate={rate}:duration={seconds},hue=h={47 * k % 360}:s={1 + k % 3},"
+           f"drawbox=x={7 * k % 48}:y={5 * k % 32}:w=16:h=16:color=0x{(k * 2654435761) % 0xffffff:06x}:t=fill")
+    subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i", src, "-c:v", "mpeg4",
                     "-q:v", "5", "-pix_fmt", "yuv420p", path], check=True)
     return int(round(seconds * rate))
 
@@ -409,7 +413,7 @@ def train_and_check(dataset, datatype, store, expect, test_split, multi):
           f"result.json: {nq} queries over {nv} videos (got {res['test_pairs']}, {res['test_videos']})")
     check(res["dataset"] == datatype, f"result.json dataset {res['dataset']!r}")
     m = res["metrics"]
-    # With untied scores, t2v has one rank per caption and v2t one per video:
+    # The clips differ (encode()), so ties are not expected: t2v has one rank per caption and v2t one per video:
     # every R@K is a multiple of 100/nq (t2v) and 100/nv (v2t), and the ranks
     # are within 1..nv (t2v: among videos) and 1..nq (v2t: among captions).
     def multiple(x, n):
@@ -439,6 +443,24 @@ def test_train_msvd():
     store = os.path.join(WORK, "store.h5")
     preprocess("msvd", anno, vids, store)
     train_and_check("msvd", "msvd", store, expect, "test", True)
+
+
+def test_configs():
+    """conf/datasets/*.cfg load (drl_hpc --print-config) with spec/data.md §4's
+    words and frames: 64/64 for the paragraph datasets, the datatype enum."""
+    src = os.environ["DRL_SOURCE_DIR"]
+    want = {"didemo_wti_cdcr_b16": ("didemo", 64, 64, "ViT-B/16", "false"),
+            "activitynet_wti_cdcr": ("activity", 64, 64, "ViT-B/32", "false"),
+            "msvd_wti_cdcr": ("msvd", 32, 12, "ViT-B/32", "true"),
+            "lsmdc_wti_cdcr_b16": ("lsmdc", 32, 12, "ViT-B/16", "false"),
+            "vatex_wti_cdcr": ("vatex", 32, 12, "ViT-B/32", "true")}
+    for name, (dt, words, frames, enc, multi) in want.items():
+        p = subprocess.run([HPC, "--print-config", os.path.join(src, "conf", "datasets", name + ".cfg")],
+                           capture_output=True, text=True)
+        out = p.stdout
+        check(p.returncode == 0 and f'datatype = "{dt}";' in out and f"max_words = {words};" in out
+              and f"max_frames = {frames};" in out and f'base_encoder = "{enc}";' in out
+              and f"multi_sentence = {multi};" in out, f"conf/datasets/{name}.cfg")
 
 
 if __name__ == "__main__":
