@@ -2,6 +2,7 @@
 #include "table/reference.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ static int parse_row(char *line, table_result *row, const char *path, int lineno
         return -1;
     }
     double gpus = 0.0;
-    if (parse_number(f[3], &gpus)) {
+    if (f[3][0] != '\0' && parse_number(f[3], &gpus)) {
         snprintf(err, err_len, "%s:%d: column 'gpus': expected a number, found '%s'", path, lineno,
                  f[3]);
         return -1;
@@ -68,6 +69,10 @@ static int parse_row(char *line, table_result *row, const char *path, int lineno
     row->on_gpu = true;
     for (int c = 0; c < 2 * TABLE_NMETRIC; c++) {
         double *dst = c < TABLE_NMETRIC ? &row->t2v[c] : &row->v2t[c - TABLE_NMETRIC];
+        if (f[4 + c][0] == '\0') { /* not published: shown as "-" */
+            *dst = NAN;
+            continue;
+        }
         if (parse_number(f[4 + c], dst)) {
             snprintf(err, err_len, "%s:%d: column %d (%s_%s): expected a number, found '%s'", path,
                      lineno, 5 + c, c < TABLE_NMETRIC ? "t2v" : "v2t",

@@ -1,6 +1,7 @@
 /* Markdown, CSV and HTML output of the table. */
 #include "table/render.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,11 +11,11 @@ enum { NUM_COLS = 2 * TABLE_NMETRIC + 1, CELL = 320 }; /* metric columns + train
 static bool column_value(const table_result *r, int c, double *v) {
     if (c < TABLE_NMETRIC) {
         *v = r->t2v[c];
-        return true;
+        return !isnan(*v); /* NaN: not published (an empty reference cell) */
     }
     if (c < 2 * TABLE_NMETRIC) {
         *v = r->v2t[c - TABLE_NMETRIC];
-        return true;
+        return !isnan(*v);
     }
     *v = r->train_hours;
     return r->train_hours > 0.0;
@@ -28,7 +29,9 @@ static void fmt_value(char *dst, size_t len, bool present, double v) {
 }
 
 static void fmt_gpus(char *dst, size_t len, const table_result *r) {
-    if (r->on_gpu)
+    if (r->on_gpu && r->gpus <= 0)
+        snprintf(dst, len, "-"); /* not published */
+    else if (r->on_gpu)
         snprintf(dst, len, "%d", r->gpus);
     else
         snprintf(dst, len, "CPU");
