@@ -83,7 +83,8 @@ void ckpt_close(CkptReader *r);
 
 /* Reads tensors by name into `flat` (backend buffer with pt's layout).
  * Returns 0, or -1 with err listing the missing, extra and mis-shaped tensors
- * by name (nothing is read then). */
+ * by name (nothing is read then), or naming a tensor that cannot be read or
+ * holds a NaN/Inf (tensors before it are read then). */
 int ckpt_read_params(CkptReader *r, const CkptReadOpts *opts, const ParamTable *pt,
                      const DrlOps *ops, float *flat, char *err, size_t errlen);
 

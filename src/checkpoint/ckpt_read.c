@@ -1,5 +1,6 @@
 #include "checkpoint/ckpt.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -215,7 +216,16 @@ int ckpt_read_params(CkptReader *r, const CkptReadOpts *opts, const ParamTable *
                      pt->info[i].name + pl);
             rc = -1;
         } else {
-            params_upload(pt, ops, flat, i, host);
+            size_t bad = 0; /* a NaN/Inf would only surface later as a non-finite loss */
+            while (bad < pt->info[i].numel && isfinite(host[bad]))
+                bad++;
+            if (bad < pt->info[i].numel) {
+                snprintf(err, errlen, "%s: '%s' holds a non-finite value (%g) at element %zu",
+                         r->path, pt->info[i].name + pl, (double)host[bad], bad);
+                rc = -1;
+            } else {
+                params_upload(pt, ops, flat, i, host);
+            }
         }
         if (ds >= 0) H5Dclose(ds);
     }
