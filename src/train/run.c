@@ -181,9 +181,9 @@ static void print_metrics(const char *what, const EvalResult *e) {
         log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "v->t (QB)", e->qb_v2t.r1, e->qb_v2t.r5,
                  e->qb_v2t.r10, e->qb_v2t.mdr, e->qb_v2t.mnr);
     }
-    const double N = (double)e->videos;
-    log_info("  chance:    %6.1f %6.1f %6.1f %6.1f %7.1f", 100.0 / N, 500.0 / N, 1000.0 / N,
-             (N + 1) / 2, (N + 1) / 2);
+    RetrievalMetrics ch;
+    metrics_chance(e->videos, &ch);
+    log_info("  chance:    %6.1f %6.1f %6.1f %6.1f %7.1f", ch.r1, ch.r5, ch.r10, ch.mdr, ch.mnr);
     if (e->failed) log_info("  %lld pairs have a video that failed preprocessing (scored as padding)",
                             (long long)e->failed);
 }
