@@ -1,0 +1,99 @@
+#!/bin/bash
+# The benchmark suite (issue 9): builds in Release in its own folder, runs
+# each benchmark after a warm-up several times, ours and the PyTorch
+# reference (tests/reference/) with the same number of threads in the same
+# run, and prints a table of medians, spreads, ratios, the fraction of the
+# OpenBLAS sgemm rate and peak memory; JSON in bench/results.json.
+#
+#   scripts/bench.sh            # everything (ViT-B/32 steps take minutes)
+#   BENCH_THREADS=4 BENCH_REPS=5 BENCH_VIT_REPS=3 BENCH_WTI_N=1000 scripts/bench.sh
+#   BENCH_ONLY="step_demo wti" scripts/bench.sh   # a subset: step_demo step_vitb32
+#                                                 # wti vision sgemm loader preprocess tokenizer
+# Benchmarks print figures; nothing fails on time. Results depend on the
+# machine's load: the table prints the load average.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${BENCH_BUILD:-build-bench}
+THREADS=${BENCH_THREADS:-$(nproc)}
+REPS=${BENCH_REPS:-5}
+VIT_REPS=${BENCH_VIT_REPS:-3}
+WTI_N=${BENCH_WTI_N:-1000}
+FRAMES=${BENCH_FRAMES:-48}
+ONLY=${BENCH_ONLY:-"step_demo step_vitb32 wti vision sgemm loader preprocess tokenizer"}
+PY=${DRL_PYTHON:-/usr/bin/python3}
+SHARED=${DRL_SHARED_DIR:-/work/shared}
+VOCAB=$SHARED/clip/bpe_simple_vocab_16e6.txt.gz
+CAPTIONS=$SHARED/data/msrvtt/MSRVTT_JSFUSION_test.csv
+want() { [[ " $ONLY " == *" $1 "* ]]; }
+
+echo "== build (Release) in $BUILD"
+cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DDRL_CUDA=OFF >/dev/null
+cmake --build "$BUILD" -j"$THREADS" --target bench_step bench_wti bench_vision bench_sgemm \
+  bench_loader drl_synth drl_preprocess drl_tokenize >/dev/null
+BIN=$BUILD/tests/bench
+WORK=$BUILD/bench_work
+RAW=$WORK/raw.jsonl
+mkdir -p "$WORK"
+: >"$RAW"
+export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
+echo "== $THREADS threads, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+run() { echo "-- $*" >&2; "$@" | grep '^{' | tee -a "$RAW"; }
+
+if want step_demo; then
+  run "$BIN/bench_step" conf demo "$REPS"
+  run "$PY" bench/bench_ref.py step demo "$REPS"
+fi
+if want step_vitb32; then
+  run "$BIN/bench_step" conf vitb32 "$VIT_REPS"
+  run "$PY" bench/bench_ref.py step vitb32 "$VIT_REPS"
+fi
+if want sgemm || want step_vitb32; then
+  run "$BIN/bench_sgemm" "$FRAMES" "$REPS"
+  run "$PY" bench/bench_ref.py sgemm "$FRAMES" "$REPS"
+fi
+if want wti; then
+  run "$BIN/bench_wti" "$WTI_N" "$WTI_N" "$VIT_REPS"
+  run "$PY" bench/bench_ref.py wti "$WTI_N" "$VIT_REPS"
+fi
+if want vision; then
+  run "$BIN/bench_vision" "$FRAMES" "$VIT_REPS"
+  run "$PY" bench/bench_ref.py vision "$FRAMES" "$VIT_REPS"
+fi
+if want loader || want preprocess; then
+  echo "-- synthetic videos and a 224 px store in $WORK" >&2
+  rm -rf "$WORK/data" "$WORK/store.h5"
+  "$BUILD/src/video/drl_synth" --out "$WORK/data" >/dev/null
+  NVID=$(ls "$WORK/data/videos" | wc -l)
+  PRE=("$BUILD/preprocess/drl_preprocess" --dataset msrvtt --anno "$WORK/data/anns"
+       --videos "$WORK/data/videos" --out "$WORK/store.h5" --resolution 224 --vocab "$VOCAB" --force)
+  "${PRE[@]}" >/dev/null
+  NFR=$("$PY" -c "import h5py,sys; print(h5py.File(sys.argv[1])['frames'].shape[0])" "$WORK/store.h5")
+  if want preprocess; then
+    run "$PY" bench/bench_cmd.py preprocess_videos ours "$NVID" videos "$REPS" -- "${PRE[@]}"
+    # the Python reference is slow: a subset of the videos, one timed run
+    NREF=$(( NVID < ${BENCH_PRE_REF_VIDEOS:-24} ? NVID : ${BENCH_PRE_REF_VIDEOS:-24} ))
+    run "$PY" bench/bench_cmd.py preprocess_videos reference "$NREF" videos 1 -- \
+      "$PY" bench/ref_preprocess.py "$WORK/data/videos" 224 "$NREF"
+    echo "   ($NFR frames in $NVID videos: frames/s = videos/s x $(echo "scale=2; $NFR / $NVID" | bc))" >&2
+    echo "{\"bench\": \"preprocess_frames_per_video\", \"impl\": \"info\", \"work\": $NFR, \"videos\": $NVID}" >>"$RAW"
+  fi
+  if want loader; then
+    run "$BIN/bench_loader" "$WORK/store.h5" train 4 12 32 "$REPS"
+  fi
+fi
+if want tokenizer; then
+  CAPS=$WORK/captions.txt
+  tail -n +2 "$CAPTIONS" | cut -d, -f4- >"$WORK/jsfusion.txt"
+  : >"$CAPS"
+  for _ in 1 2 3 4 5 6 7 8 9 10; do cat "$WORK/jsfusion.txt" >>"$CAPS"; done
+  N=$(wc -l <"$CAPS")
+  run "$PY" bench/bench_cmd.py tokenizer ours "$N" captions "$REPS" --stdin "$CAPS" -- \
+    "$BUILD/src/tokenizer/drl_tokenize" --vocab "$VOCAB"
+  run "$PY" bench/bench_cmd.py tokenizer reference "$N" captions "$REPS" --stdin "$CAPS" -- \
+    "$PY" tests/tokenizer/ref_tokenizer.py "$VOCAB"
+fi
+echo
+"$PY" bench/report.py "$RAW" bench/results.json
+echo
+echo "JSON: bench/results.json (raw lines: $RAW)"
