@@ -22,6 +22,9 @@
 #include "train/model_setup.h"
 #include "train/run_eval.h"
 #include "train/run_state.h"
+#ifdef DRL_HAVE_CUDA
+#include "cuda/backend_select.h"
+#endif
 
 void openblas_set_num_threads(int num_threads);
 
@@ -37,6 +40,39 @@ static void install_signal_handlers(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+}
+
+/* The op backend for run.device. The CUDA backend runs every op of the
+ * towers (tests/cuda, tests/gpu), but the DRL heads of the step still work on
+ * host memory, so a training run uses the CPU backend: "auto" says so,
+ * "cuda" is refused. Returns NULL after logging the error. */
+static const DrlOps *select_ops(const DrlConfig *cfg) {
+    const char *dev = config_enum_name("run.device", cfg->run.device);
+#ifdef DRL_HAVE_CUDA
+    char msg[512] = "";
+    const DrlOps *ops = drl_select_backend(dev, msg, sizeof msg);
+    if (!ops) {
+        log_error("run.device = \"%s\": %s", dev, msg);
+        return NULL;
+    }
+    if (msg[0]) log_info("%s", msg);
+    if (strcmp(ops->name, "cpu") != 0) {
+        if (cfg->run.device == DRL_DEVICE_CUDA) {
+            log_error("run.device = \"cuda\": the full DRL step does not run on the CUDA backend "
+                      "yet (its heads work on host memory); use \"cpu\" or \"auto\"");
+            return NULL;
+        }
+        log_info("run.device = \"auto\": a GPU is usable, but the full DRL step runs on the CPU "
+                 "backend for now");
+    }
+#else
+    if (cfg->run.device == DRL_DEVICE_CUDA) {
+        log_error("run.device = \"%s\": this build has no CUDA backend (nvcc was not found when "
+                  "it was configured); use \"cpu\" or \"auto\"", dev);
+        return NULL;
+    }
+#endif
+    return drl_cpu_ops();
 }
 
 /* ---- the run's context ------------------------------------------------------ */
@@ -378,6 +414,8 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
         log_info("effective configuration:");
         log_info("%s", r.config_text);
     }
+    const DrlOps *ops = select_ops(cfg);
+    if (!ops) return 2;
     char err[4096];
     StoreOpenOptions so = {.expect_resolution = cfg->data.resolution};
     r.store = store_open(cfg->data.store, &so, err, sizeof err);
@@ -388,7 +426,7 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
     const int local_train = cfg->train.batch_size / comm->world;
     const int local_eval = cfg->eval.batch_size_val / comm->world;
     int max_local = local_train > local_eval ? local_train : local_eval;
-    if (model_setup(&r.model, cfg, drl_cpu_ops(), comm, max_local, err, sizeof err)) {
+    if (model_setup(&r.model, cfg, ops, comm, max_local, err, sizeof err)) {
         log_error("%s", err);
         store_close(r.store);
         return 1;

@@ -4,7 +4,7 @@ with the project's own drl_synth + drl_preprocess (real MP4 files, real
 FFmpeg decoding, real HDF5, real MPI).
 
 usage: run_tests.py BIN_DIR WORK_DIR TEST
-  TEST: fixture | ranks | pretrained_clip | eval_ranks | resume_signal | mpi_signal | kill_rank |
+  TEST: fixture | ranks | pretrained_clip | device | eval_ranks | resume_signal | mpi_signal | kill_rank |
         nonfinite | unwritable | demo
 Assertions use mathematics or independent runs (never numbers copied from
 our own output): equal losses across rank counts, bit-identical parameters
@@ -307,6 +307,18 @@ def test_pretrained_clip():
     check("SHA-256" in p.stdout + p.stderr, "pretrained_clip: the file's SHA-256 is printed")
     r = json.load(open(os.path.join(out, "result.json")))
     check(r["test_pairs"] == 16 and r["metrics"]["t2v"]["R@1"] >= 0, "pretrained_clip: evaluated 16 pairs")
+
+
+def test_device():
+    """run.device = "cuda" on a machine without a usable GPU (or a build
+    without CUDA) stops before any work with a clear error; "auto" falls back
+    to the CPU backend and runs."""
+    p = run(write_cfg("dev_cuda", os.path.join(WORK, "cuda"), **{"run.device": "cuda"}), 1, expect=2)
+    check('run.device = "cuda"' in p.stderr, "device: the error names run.device")
+    check(not os.path.exists(os.path.join(WORK, "cuda", "ckpt", "last.h5")), "device: no work was done")
+    out = os.path.join(WORK, "auto")
+    run(write_cfg("dev_auto", out, **{"run.device": "auto"}), 1)
+    check(os.path.exists(os.path.join(out, "result.json")), "device: auto ran on the CPU backend")
 
 
 def test_demo():
