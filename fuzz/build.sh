@@ -26,7 +26,7 @@ mpi_libs=$(mpicc --showme:link)
 cflags=(-g -O1 -std=c17 -D_GNU_SOURCE -DDRL_VERSION=\"fuzz\" -fno-omit-frame-pointer
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -I"$src/src" -I"$src" $mpi_cflags)
-common=("$src/src/common/check.c" "$src/src/common/log.c")
+common=("$src/src/common/check.c" "$src/src/common/log.c" "$src/src/common/sha256.c")
 
 build() { # build NAME LIBS -- SOURCES...
     local name=$1 libs=$2

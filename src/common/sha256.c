@@ -1,5 +1,5 @@
 /* SHA-256 (FIPS 180-4), straightforward portable C. */
-#include "ptload/sha256.h"
+#include "common/sha256.h"
 
 #include <errno.h>
 #include <stdio.h>

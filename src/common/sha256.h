@@ -1,8 +1,8 @@
 /* SHA-256 (FIPS 180-4): streaming state, whole buffers and whole files.
  * The project's one SHA-256 implementation (checkpoint import, tokenizer and
  * store hashes). */
-#ifndef DRL_PTLOAD_SHA256_H
-#define DRL_PTLOAD_SHA256_H
+#ifndef DRL_COMMON_SHA256_H
+#define DRL_COMMON_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

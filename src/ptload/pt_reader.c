@@ -11,7 +11,7 @@
 #include "ptload/pt_flatten.h"
 #include "ptload/pt_pickle.h"
 #include "ptload/pt_zip.h"
-#include "ptload/sha256.h"
+#include "common/sha256.h"
 
 enum { PT_MAX_PKL = 256 << 20 }; // data.pkl bytes (CLIP's is ~100 KB)
 

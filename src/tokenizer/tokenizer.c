@@ -13,7 +13,7 @@
 #include "tokenizer/bpe.h"
 #include "tokenizer/mojibake.h"
 #include "tokenizer/normalize.h"
-#include "tokenizer/sha256.h"
+#include "common/sha256.h"
 
 /* spec/data.md §1 word pattern, PCRE2_UTF | PCRE2_UCP | PCRE2_CASELESS.
  * Where PCRE2's Unicode handling differs from Python's regex module, ours is
@@ -102,7 +102,7 @@ Tokenizer *tokenizer_load(const char *vocab_gz_path, char *err, size_t errlen) {
     size_t raw_len = 0;
     if (read_file(vocab_gz_path, &raw, &raw_len, err, errlen) != 0) return NULL;
     Tokenizer *tok = callocCheck(1, sizeof(Tokenizer));
-    drl_sha256_hex(raw, raw_len, tok->hash);
+    drl_sha256_buffer(raw, raw_len, tok->hash);
     ByteBuf text = {0};
     int rc = gunzip(vocab_gz_path, raw, raw_len, &text, err, errlen);
     free(raw);

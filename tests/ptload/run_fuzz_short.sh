@@ -14,7 +14,8 @@ mkdir -p "$work/corpus" "$work/artifacts"
 # shellcheck disable=SC2046
 "$clang_bin" -g -O1 -std=c17 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
     -fno-sanitize-recover=undefined -I"$src/src" "$src"/src/ptload/[a-z]*.c \
-    "$src/fuzz/ptload/fuzz_ptload.c" $(pkg-config --cflags --libs libzip) -o "$work/fuzz_ptload"
+    "$src/src/common/sha256.c" "$src/fuzz/ptload/fuzz_ptload.c" $(pkg-config --cflags --libs libzip) \
+    -o "$work/fuzz_ptload"
 regressions=("$src"/fuzz/ptload/regressions/*)
 if [ -e "${regressions[0]}" ]; then
     echo "replaying ${#regressions[@]} regression input(s)"

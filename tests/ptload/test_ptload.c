@@ -14,8 +14,8 @@
 #include <cmocka.h>
 
 #include "common/check.h"
+#include "common/sha256.h"
 #include "ptload/pt_reader.h"
-#include "ptload/sha256.h"
 
 typedef struct {
     const char *dir;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tokenizer/sha256.h"
+#include "common/sha256.h"
 #include "tokenizer/tokenizer.h"
 
 static int setup(void **state) {
@@ -155,7 +155,7 @@ static void test_mojibake_flag(void **state) {
 
 static void sha_hex(const void *data, size_t n, const char *want) {
     char hex[65];
-    drl_sha256_hex(data, n, hex);
+    drl_sha256_buffer(data, n, hex);
     assert_string_equal(hex, want);
 }
 
