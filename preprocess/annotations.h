@@ -47,4 +47,8 @@ int annotations_split_push(AnnSplit *s, int64_t caption);
 int annotations_set_file(Annotations *a, int64_t v, const char *file);
 int annotations_set_window(Annotations *a, int64_t v, double start, double end);
 
+/* Whole file (of annotations), NUL-terminated; NULL with "PATH: reason" in err.
+ * Shared by the readers (msrvtt.c, datasets/). */
+char *annotations_read_file(const char *path, size_t *len, char *err, size_t errlen);
+
 #endif

@@ -2,35 +2,9 @@
 #include "preprocess/csv_reader.h"
 
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-            buf = malloc((size_t)n + 1);
-            if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-                buf[n] = 0;
-                *len = (size_t)n;
-            } else {
-                free(buf);
-                buf = NULL;
-            }
-        }
-    }
-    fclose(f);
-    if (!buf) snprintf(err, errlen, "%s: read error", path);
-    return buf;
-}
 
 /* The column `name` of t, or -1 with an error naming the file and header. */
 static int need_column(const CsvTable *t, const char *name, const char *path, char *err,
@@ -59,7 +33,7 @@ static int read_train(const MsrvttSources *src, Annotations *a, MsrvttStats *st,
         }
     st->train_ids = listed.n_videos;
     size_t len = 0;
-    json = read_file(src->json, &len, err, errlen);
+    json = annotations_read_file(src->json, &len, err, errlen);
     if (!json) goto done;
     root = cJSON_ParseWithLength(json, len);
     if (!root) {

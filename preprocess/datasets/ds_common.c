@@ -2,41 +2,15 @@
 #include "common/log.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-char *ds_read_file(const char *path, size_t *len, char *err, size_t errlen) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-            buf = malloc((size_t)n + 1);
-            if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) {
-                buf[n] = 0;
-                *len = (size_t)n;
-            } else {
-                free(buf);
-                buf = NULL;
-            }
-        }
-    }
-    fclose(f);
-    if (!buf) snprintf(err, errlen, "%s: read error", path);
-    return buf;
-}
-
 cJSON *ds_read_json(const char *path, char *err, size_t errlen) {
     size_t len = 0;
-    char *text = ds_read_file(path, &len, err, errlen);
+    char *text = annotations_read_file(path, &len, err, errlen);
     if (!text) return NULL;
     cJSON *root = cJSON_ParseWithLength(text, len);
     if (!root) {
@@ -83,7 +57,7 @@ void ds_free_lines(char **lines, int64_t n) {
 
 char **ds_read_lines(const char *path, int64_t *n, char *err, size_t errlen) {
     size_t len = 0;
-    char *text = ds_read_file(path, &len, err, errlen);
+    char *text = annotations_read_file(path, &len, err, errlen);
     if (!text) return NULL;
     char **lines = NULL; // (count) trimmed non-empty lines
     int64_t count = 0, cap = 0;

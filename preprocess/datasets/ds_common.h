@@ -7,8 +7,6 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
-/* Whole file, NUL-terminated; NULL with "PATH: reason" in err. */
-char *ds_read_file(const char *path, size_t *len, char *err, size_t errlen);
 /* Parsed JSON; NULL with "PATH: ..." in err. */
 cJSON *ds_read_json(const char *path, char *err, size_t errlen);
 /* out = dir/name; -1 when too long (message in err). */

@@ -17,7 +17,7 @@ static int read_split(const DatasetSources *src, const char *name, const char *f
     char path[4096];
     if (ds_path(path, sizeof path, src->anno, file_name, err, errlen) < 0) return -1;
     size_t len = 0;
-    char *text = ds_read_file(path, &len, err, errlen);
+    char *text = annotations_read_file(path, &len, err, errlen);
     if (!text) return -1;
     DsSplit b;
     int rc = -1;

@@ -133,7 +133,7 @@ int msvd_read(const DatasetSources *src, Annotations *a, DatasetStats *st, char 
     char pkl[4096];
     if (ds_path(pkl, sizeof pkl, src->anno, "raw-captions.pkl", err, errlen) < 0) return -1;
     size_t len = 0;
-    char *buf = ds_read_file(pkl, &len, err, errlen);
+    char *buf = annotations_read_file(pkl, &len, err, errlen);
     if (!buf) return -1;
     PvArena arena;
     memset(&arena, 0, sizeof arena);
