@@ -63,6 +63,8 @@ void wti_picture_compute(WtiPicture *p, const float *tf, const int32_t *tm, cons
         float m = -INFINITY;
         for (int b = 0; b < nf; b++)
             m = fmaxf(m, p->S[a * nf + b]);
+        /* the model's masked S holds 0 at padded frames (spec §4 quirk) */
+        if (nf < T) m = fmaxf(m, 0.0f);
         p->t_best[a] = nf ? m : 0.0f;
         p->t2v += (double)p->wt[a] * p->t_best[a];
     }
@@ -70,6 +72,7 @@ void wti_picture_compute(WtiPicture *p, const float *tf, const int32_t *tm, cons
         float m = -INFINITY;
         for (int a = 0; a < nt; a++)
             m = fmaxf(m, p->S[a * nf + b]);
+        if (nt < L) m = fmaxf(m, 0.0f);
         p->v_best[b] = nt ? m : 0.0f;
         p->v2t += (double)p->wv[b] * p->v_best[b];
     }

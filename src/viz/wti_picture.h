@@ -4,7 +4,11 @@
  * weighted by the similarity S[i, j] of the normalised features, and the two
  * directional scores and their mean in the title (spec/model.md §4):
  *   t2v = sum_i wt_i max_j S[i, j],  v2t = sum_j wv_j max_i S[i, j],
- *   score = (t2v + v2t) / 2, over the valid tokens i and frames j only. */
+ *   score = (t2v + v2t) / 2, the lines over the valid tokens i and frames j
+ * only; as in the model, a max also sees the 0 that the masked S holds at a
+ * padded position (a padded frame when the video has fewer than T, a padded
+ * token when the caption is shorter than L), so the printed scores are the
+ * model's similarity. */
 #ifndef DRL_VIZ_WTI_PICTURE_H
 #define DRL_VIZ_WTI_PICTURE_H
 
