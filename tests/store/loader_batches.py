@@ -14,25 +14,15 @@
 - resuming from (epoch, batch) gives the same batches as the full run.
 """
 import os
-import shutil
 import subprocess
 import sys
 
 import h5py
 import numpy as np
 
-binary = os.environ["DRL_BINARY_DIR"]
-tool = os.path.join(binary, "tests", "store", "loader_dump")
-work = os.path.join(binary, "tests", "store", "loader")
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
+from script_checks import check, finish, tool_and_work
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+tool, work = tool_and_work("loader_dump", "loader")
 
 
 def run(args):
@@ -228,7 +218,4 @@ for r in range(2):
     check_content(be, L2, T2, "eval rank %d" % r)
 check(order == test, "eval covers the split in order")
 
-if failures:
-    print("%d failure(s)" % len(failures))
-    sys.exit(1)
-print("loader: all checks passed")
+finish("loader")

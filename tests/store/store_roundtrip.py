@@ -14,10 +14,11 @@
 import os
 import shutil
 import subprocess
-import sys
 
 import h5py
 import numpy as np
+
+from script_checks import check, finish, tool_and_work
 
 R, V, C = 8, 5, 7
 HASH = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -51,18 +52,7 @@ def tokens(c):
 
 TRAIN, TEST = [0, 2, 4, 6], [1, 3, 5]
 
-binary = os.environ["DRL_BINARY_DIR"]
-tool = os.path.join(binary, "tests", "store", "store_tool")
-work = os.path.join(binary, "tests", "store", "roundtrip")
-shutil.rmtree(work, ignore_errors=True)
-os.makedirs(work)
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL:", what)
+tool, work = tool_and_work("store_tool", "roundtrip")
 
 
 def s(x):
@@ -205,7 +195,4 @@ for frac in (0.5, 0.9):
     expect_error(p, [])
 expect_error(os.path.join(work, "does_not_exist.h5"), ["No such file"])
 
-if failures:
-    print("%d failure(s)" % len(failures))
-    sys.exit(1)
-print("store round trip: all checks passed")
+finish("store round trip")
