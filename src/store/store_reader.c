@@ -253,6 +253,10 @@ static int read_strings(hid_t file, const char *name, int64_t *n, char ***out, c
         H5Sclose(sp);
     }
 done:
+    if (rc != 0 && *out) { /* the caller owns nothing on failure */
+        free_strings(*out, *n);
+        *out = NULL;
+    }
     free(raw);
     if (mt >= 0) H5Tclose(mt);
     if (t >= 0) H5Tclose(t);
@@ -468,7 +472,11 @@ static int load(Store *s, hid_t file, const StoreOpenOptions *opt, char *err, si
     }
     int64_t n = 0;
     if (read_strings(file, "/videos/id", &s->V, &s->ids, p, err, errlen) < 0) return -1;
-    if (read_strings(file, "/videos/status", &n, &s->statuses, p, err, errlen) < 0) {
+    if (read_strings(file, "/videos/status", &n, &s->statuses, p, err, errlen) < 0) return -1;
+    if (n != s->V) { /* store_close frees V statuses */
+        store_errf(err, errlen, p, "/videos/status", 0, "has %lld entries, /videos/id has %lld",
+                   (long long)n, (long long)s->V);
+        free_strings(s->statuses, n);
         s->statuses = NULL;
         return -1;
     }
