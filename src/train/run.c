@@ -22,6 +22,7 @@
 #include "train/model_setup.h"
 #include "train/run_eval.h"
 #include "train/run_state.h"
+#include "viz/curves.h"
 #ifdef DRL_HAVE_CUDA
 #include "cuda/backend_select.h"
 #endif
@@ -246,6 +247,47 @@ static int loss_is_finite(const DrlLosses *l) {
     return isfinite(l->loss) && isfinite(l->loss_sim) && isfinite(l->loss_cdcr);
 }
 
+/* output_dir/curves.png from metrics.jsonl (rank 0); a failure is a warning. */
+static void write_curves(Run *r) {
+    if (r->comm->rank != 0) return;
+    char jsonl[DRL_CONFIG_PATH_MAX + 16], png[DRL_CONFIG_PATH_MAX + 16], err[512];
+    snprintf(jsonl, sizeof jsonl, "%s/metrics.jsonl", r->dir);
+    snprintf(png, sizeof png, "%s/curves.png", r->dir);
+    if (access(jsonl, R_OK) != 0) return;
+    if (curves_write_png(jsonl, png, err, sizeof err)) log_warn("training curves: %s", err);
+}
+
+/* metrics.jsonl belongs to one training history: a fresh run starts it anew;
+ * a resumed run drops the lines logged after the checkpoint it resumes from
+ * (they will be logged again). */
+static void reset_metrics_log(Run *r, int64_t keep_until_step) {
+    if (r->comm->rank != 0) return;
+    char path[DRL_CONFIG_PATH_MAX + 16], tmp[DRL_CONFIG_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/metrics.jsonl", r->dir);
+    if (keep_until_step < 0) {
+        unlink(path);
+        return;
+    }
+    FILE *in = fopen(path, "r");
+    if (!in) return;
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *out = fopen(tmp, "w");
+    if (!out) {
+        fclose(in);
+        return;
+    }
+    char line[65536];
+    while (fgets(line, sizeof line, in)) {
+        cJSON *o = cJSON_Parse(line);
+        const cJSON *st = o ? cJSON_GetObjectItemCaseSensitive(o, "step") : NULL;
+        if (cJSON_IsNumber(st) && st->valuedouble <= (double)keep_until_step) fputs(line, out);
+        cJSON_Delete(o);
+    }
+    fclose(in);
+    fclose(out);
+    rename(tmp, path);
+}
+
 static void save_last(Run *r) {
     if (r->comm->rank == 0)
         run_state_save(r->ckpt_last, &r->model, &r->opt, &r->prog, r->config_text, 1);
@@ -465,8 +507,11 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
             }
             log_info("resumed from %s at step %lld (epoch %lld, batch %lld)", r.ckpt_last,
                      (long long)r.prog.step, (long long)r.prog.epoch + 1, (long long)r.prog.batch);
-        } else if (cfg->run.resume) {
-            log_info("resume: no checkpoint at %s, starting from the beginning", r.ckpt_last);
+            reset_metrics_log(&r, r.prog.step);
+        } else {
+            if (cfg->run.resume)
+                log_info("resume: no checkpoint at %s, starting from the beginning", r.ckpt_last);
+            reset_metrics_log(&r, -1);
         }
         loader_set_position(ld, (LoaderPosition){.epoch = r.prog.epoch, .batch = r.prog.batch});
         for (int64_t epoch = r.prog.epoch; epoch < cfg->train.epochs && status == 0; epoch++) {
@@ -506,6 +551,7 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
                 cJSON_Delete(o);
             }
             save_last(&r);
+            write_curves(&r);
         }
         loader_free(ld);
         if (status == 0 && r.prog.best_epoch > 0) {
