@@ -342,6 +342,8 @@ def test_demo():
 
 
 def main():
+    if TEST != "fixture":
+        shutil.rmtree(WORK, ignore_errors=True)  # every test starts from nothing
     os.makedirs(WORK, exist_ok=True)
     fixture()
     if TEST != "fixture":
