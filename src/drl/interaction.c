@@ -6,6 +6,9 @@
 
 #include "common/check.h"
 
+/* Texts per sgemm in evaluation scoring (rows A*L of one product). */
+#define WTI_TEXT_BLOCK 16
+
 void l2norm_rows(float *out, float *norm, const float *x, int N, int C) {
     for (int n = 0; n < N; n++) {
         const float *xr = x + (size_t)n * C;
@@ -156,14 +159,14 @@ void tokenwise_cache_free(TokenwiseCache *c) {
     memset(c, 0, sizeof *c);
 }
 
-/* Scores text a against all Bv videos from its similarity block
- * blk (L, Bv*T) = tn[a] . vn^T. Writes sim_row (Bv) and, when the out
- * pointers are given, the per-(b, i) / per-(b, j) maxima and argmaxima. */
+/* Scores text a against Bv videos from its similarity block
+ * blk (L, row >= Bv*T) = tn[a] . vn^T (row: the block's row stride). Writes
+ * sim_row (Bv) and, when the out pointers are given, the per-(b, i) /
+ * per-(b, j) maxima and argmaxima. */
 static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a,
                            const int32_t *vm, const float *wt_a, const float *wv, int Bv, int L,
-                           int T, float *t2v_max, int16_t *t2v_arg, float *v2t_max,
+                           int T, size_t row, float *t2v_max, int16_t *t2v_arg, float *v2t_max,
                            int16_t *v2t_arg) {
-    const int row = Bv * T;
     for (int b = 0; b < Bv; b++) {
         const int32_t *vm_b = vm + (size_t)b * T;
         double t2v = 0.0, v2t = 0.0;
@@ -197,11 +200,26 @@ static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a
 void tokenwise_score_normalised(float *sim, const float *tn, const int32_t *tm, const float *vn,
                                 const int32_t *vm, const float *wt, const float *wv, int Bt,
                                 int Bv, int L, int T, int D, float *scratch) {
-    for (int a = 0; a < Bt; a++) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, Bv * T, D, 1.0f,
-                    tn + (size_t)a * L * D, D, vn, D, 0.0f, scratch, Bv * T);
-        score_one_text(sim + (size_t)a * Bv, scratch, tm + (size_t)a * L, vm, wt + (size_t)a * L,
-                       wv, Bv, L, T, NULL, NULL, NULL, NULL);
+    // Blocks of A texts x Vb videos: one sgemm (A*L, Vb*T) per block fills the
+    // (L, Bv*T) scratch, so the packing of each operand is amortised over many
+    // rows and columns (one text at a time repacked all videos per text).
+    int A = Bt < WTI_TEXT_BLOCK ? Bt : WTI_TEXT_BLOCK;
+    if (A > Bv) A = Bv;
+    const int Vb = Bv / (A > 0 ? A : 1); // scratch (A*L, Vb*T) fits (L, Bv*T)
+    for (int a0 = 0; a0 < Bt; a0 += A) {
+        const int na = Bt - a0 < A ? Bt - a0 : A;
+        for (int b0 = 0; b0 < Bv; b0 += Vb) {
+            const int nb = Bv - b0 < Vb ? Bv - b0 : Vb;
+            const size_t row = (size_t)nb * T;
+            // scratch (na*L, nb*T) = tn[a0:a0+na] (na*L, D) . vn[b0:b0+nb]^T
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, na * L, nb * T, D, 1.0f,
+                        tn + (size_t)a0 * L * D, D, vn + (size_t)b0 * T * D, D, 0.0f, scratch,
+                        (int)row);
+            for (int a = a0; a < a0 + na; a++)
+                score_one_text(sim + (size_t)a * Bv + b0, scratch + (size_t)(a - a0) * L * row,
+                               tm + (size_t)a * L, vm + (size_t)b0 * T, wt + (size_t)a * L,
+                               wv + (size_t)b0 * T, nb, L, T, row, NULL, NULL, NULL, NULL);
+        }
     }
 }
 
@@ -214,7 +232,8 @@ void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, Bv * T, D, 1.0f,
                     c->tn + (size_t)a * L * D, D, c->vn, D, 0.0f, c->scratch, Bv * T);
         score_one_text(sim + (size_t)a * Bv, c->scratch, tm + (size_t)a * L, vm,
-                       wt + (size_t)a * L, wv, Bv, L, T, c->t2v_max + (size_t)a * Bv * L,
+                       wt + (size_t)a * L, wv, Bv, L, T, (size_t)Bv * T,
+                       c->t2v_max + (size_t)a * Bv * L,
                        c->t2v_arg + (size_t)a * Bv * L, c->v2t_max + (size_t)a * Bv * T,
                        c->v2t_arg + (size_t)a * Bv * T);
     }
