@@ -250,6 +250,57 @@ def case_ckpt_shape(c):
                      r"ckpt_shape\.h5.*mis-shaped.*clip\.token_embedding\.weight.*is \[\d+, \d+\], expected \[\d+, \d+\]")
 
 
+# ---- CLIP file (drl_hpc --step-dump with model.pretrained_clip) -------------
+def clip_case(c, tag, make, expect):
+    d, case, write_cfg = reference_case(c)
+    pt = c.path(f"{tag}.pt")
+    make(pt)
+    cfg = c.path(f"{tag}.cfg")
+    write_cfg(case, "", cfg)
+    text = open(cfg).read().replace('init_model = "";', f'pretrained_clip = "{pt}";')
+    with open(cfg, "w") as f:
+        f.write(text)
+    out = c.path(f"{tag}_out.h5")
+    rc, o, err = c.run([c.drl_hpc, "--step-dump", os.path.join(d, "batch.h5"), "--steps", "1",
+                        "--total-steps", "2", "--out", out, cfg])
+    left = [p for p in (out, out + ".tmp") if os.path.exists(p)]
+    msg = first_error(err) + (f" [left behind: {left}]" if left else "")
+    return rc, msg, expect
+
+
+def zip_pickle(path, pkl):
+    import zipfile
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", pkl)
+        z.writestr("archive/version", b"3\n")
+
+
+def case_clip_hostile(c):
+    marker = c.path("pwned")
+    cmd = f"touch {marker}".encode()
+    # protocol 2: GLOBAL os.system, the command, TUPLE1, REDUCE, STOP
+    pkl = b"\x80\x02cos\nsystem\nq\x00X" + len(cmd).to_bytes(4, "little") + cmd + b"\x85q\x01Rq\x02."
+    rc, msg, expect = clip_case(c, "hostile", lambda p: zip_pickle(p, pkl),
+                                r"hostile\.pt.*(os\.system|global|not allowed)")
+    if os.path.exists(marker):
+        msg += " [THE PICKLE RAN A COMMAND]"
+    return rc, msg, expect
+
+
+def case_clip_not_clip(c):
+    def make(p):
+        subprocess.run([PY, "-c", "import sys, torch; torch.save({'fc.weight': torch.zeros(3, 2)}, sys.argv[1])", p],
+                       check=True)
+    return clip_case(c, "notclip", make, r"notclip\.pt.*(CLIP|visual|missing|expected)")
+
+
+def case_clip_text(c):
+    def make(p):
+        with open(p, "w") as f:
+            f.write("this is not a checkpoint\n")
+    return clip_case(c, "text", make, r"text\.pt.*(zip|archive|not a)")
+
+
 CASES = [
     ("config", "a setting name with a typo (`batch_sise`)", case_cfg_typo, 2),
     ("config", "a value of the wrong type (`batch_size = \"four\"`)", case_cfg_type, 2),
@@ -269,10 +320,14 @@ CASES = [
     ("checkpoint", "init_model truncated to half its size", case_ckpt_truncated, 1),
     ("checkpoint", "init_model with a NaN in one tensor", case_ckpt_nan, 1),
     ("checkpoint", "init_model of another model shape (token embedding width halved)", case_ckpt_shape, 1),
+    ("clip", "pretrained_clip: a pickle whose global is os.system", case_clip_hostile, 1),
+    ("clip", "pretrained_clip: a torch.save archive of a non-CLIP model", case_clip_not_clip, 1),
+    ("clip", "pretrained_clip: a text file", case_clip_text, 1),
 ]
 
 TOOLS = {"config": "`drl_hpc --print-config`", "store": "`store_open` (`store_tool check`)",
-         "annotations": "`msrvtt_read` (`msrvtt_dump`)", "checkpoint": "`drl_hpc --step-dump` (init_model)"}
+         "annotations": "`msrvtt_read` (`msrvtt_dump`)", "checkpoint": "`drl_hpc --step-dump` (init_model)",
+         "clip": "`drl_hpc --step-dump` (pretrained_clip)"}
 
 
 def main():
@@ -289,7 +344,8 @@ def main():
         rc, seen, expect = fn(c)
         shown = seen.replace(work + "/", "").replace(work, ".")
         ok_rc = rc == want_rc
-        ok_msg = re.search(expect, seen) is not None and "left behind" not in seen
+        ok_msg = re.search(expect, seen) is not None and "left behind" not in seen \
+            and "RAN A COMMAND" not in seen
         status = "ok" if ok_rc and ok_msg else "FAIL"
         print(f"[{status}] {area}: {what}\n    exit {rc} (want {want_rc}): {shown}")
         if status != "ok":
