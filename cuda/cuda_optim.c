@@ -30,30 +30,17 @@ void drl_cuda_bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, 
     double total = sqrt(acc);
     opt->last_grad_norm = total;
     if (s->max_grad_norm > 0.0) {
-        double coef = s->max_grad_norm / (total + 1e-6);
-        float c1 = coef < 1.0 ? (float)coef : 1.0f;
+        float c1 = (float)grad_clip_coef(s->max_grad_norm, total);
         for (int k = 0; k < n; k++)
             segs[k].clip1 = c1, pre[k] = c1;
         // per-tensor norms of the globally clipped gradients
         drl_cuda_tensor_sqnorms(sq, grads, segs, pre, n);
-        for (int k = 0; k < n; k++) {
-            double tc = s->max_grad_norm / (sqrt(sq[k]) + 1e-6);
-            segs[k].clip2 = tc < 1.0 ? (float)tc : 1.0f;
-        }
+        for (int k = 0; k < n; k++)
+            segs[k].clip2 = (float)grad_clip_coef(s->max_grad_norm, sqrt(sq[k]));
     }
     for (int k = 0; k < n; k++) {
         int i = index[k];
-        double base = opt->is_clip[i] ? s->lr * s->coef_lr : s->lr;
-        double lr =
-            s->t_total > 0
-                ? base * schedule_factor(s->schedule, (double)opt->steps[i] / (double)s->t_total,
-                                         s->warmup)
-                : base;
-        if (opt->is_clip[i])
-            opt->last_lr_clip = lr;
-        else
-            opt->last_lr_head = lr;
-        segs[k].lr = (float)lr;
+        segs[k].lr = (float)bertadam_tensor_lr(opt, i);
         segs[k].wd = opt->decay[i] ? (float)s->weight_decay : 0.0f;
         opt->steps[i]++;
     }
@@ -62,11 +49,7 @@ void drl_cuda_bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, 
         const DrlOps *ops = drl_cuda_ops();
         float *dev = params + pt->info[opt->logit_scale].offset, ls;
         ops->to_host(&ls, dev, sizeof ls);
-        const float cap = logf(100.0f);
-        if (ls > cap) {
-            ls = cap;
-            ops->to_device(dev, &ls, sizeof ls);
-        }
+        if (logit_scale_clamp(&ls)) ops->to_device(dev, &ls, sizeof ls);
     }
     free(segs), free(pre), free(sq), free(index);
 }

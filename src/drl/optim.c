@@ -74,6 +74,32 @@ double grad_global_norm(const BertAdam *opt, const ParamTable *pt, const float *
     return sqrt(acc);
 }
 
+double grad_clip_coef(double max_norm, double norm) {
+    double coef = max_norm / (norm + 1e-6);
+    return coef < 1.0 ? coef : 1.0;
+}
+
+double bertadam_tensor_lr(BertAdam *opt, int i) {
+    const AdamSettings *s = &opt->s;
+    double base = opt->is_clip[i] ? s->lr * s->coef_lr : s->lr;
+    double lr = s->t_total > 0
+                    ? base * schedule_factor(s->schedule,
+                                             (double)opt->steps[i] / (double)s->t_total, s->warmup)
+                    : base;
+    if (opt->is_clip[i])
+        opt->last_lr_clip = lr;
+    else
+        opt->last_lr_head = lr;
+    return lr;
+}
+
+int logit_scale_clamp(float *ls) {
+    const float cap = logf(100.0f);
+    if (!(*ls > cap)) return 0;
+    *ls = cap;
+    return 1;
+}
+
 static void scale_tensor(float *g, size_t n, float f) {
     for (size_t k = 0; k < n; k++)
         g[k] *= f;
@@ -129,7 +155,7 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
     double total = grad_global_norm(opt, pt, grads);
     opt->last_grad_norm = total;
     if (s->max_grad_norm > 0.0) {
-        double coef = s->max_grad_norm / (total + 1e-6);
+        double coef = grad_clip_coef(s->max_grad_norm, total);
         if (coef < 1.0)
             for (int i = 0; i < pt->count; i++) {
                 if (!opt->has_grad[i]) continue;
@@ -148,20 +174,10 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
         if (s->max_grad_norm > 0.0 && opt->fp16[i]) {
             fp16_clip_tensor(g, p->numel, s->max_grad_norm);
         } else if (s->max_grad_norm > 0.0) {
-            double n = sqrt(tensor_sq_norm(g, p->numel));
-            double coef = s->max_grad_norm / (n + 1e-6);
+            double coef = grad_clip_coef(s->max_grad_norm, sqrt(tensor_sq_norm(g, p->numel)));
             if (coef < 1.0) scale_tensor(g, p->numel, (float)coef);
         }
-        double base = opt->is_clip[i] ? s->lr * s->coef_lr : s->lr;
-        double lr =
-            s->t_total > 0
-                ? base * schedule_factor(s->schedule, (double)opt->steps[i] / (double)s->t_total,
-                                         s->warmup)
-                : base;
-        if (opt->is_clip[i])
-            opt->last_lr_clip = lr;
-        else
-            opt->last_lr_head = lr;
+        double lr = bertadam_tensor_lr(opt, i);
         const float b1 = (float)s->b1, b2 = (float)s->b2, eps = (float)s->eps;
         const float wd = opt->decay[i] ? (float)s->weight_decay : 0.0f;
         const float flr = (float)lr;
@@ -180,8 +196,6 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
         opt->steps[i]++;
     }
     if (opt->logit_scale >= 0) {
-        float *ls = params + pt->info[opt->logit_scale].offset;
-        const float cap = logf(100.0f);
-        if (*ls > cap) *ls = cap;
+        logit_scale_clamp(params + pt->info[opt->logit_scale].offset);
     }
 }

@@ -48,4 +48,14 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
 /* Global L2 norm of the gradient over the participating tensors. */
 double grad_global_norm(const BertAdam *opt, const ParamTable *pt, const float *grads);
 
+/* Host-side pieces of one update, shared with the CUDA backend (cuda/cuda_optim.c): */
+/* Clipping coefficient of clip_grad_norm_: min(1, max_norm / (norm + 1e-6)). */
+double grad_clip_coef(double max_norm, double norm);
+/* Learning rate of tensor i's next update: lr (lr * coef_lr for the CLIP
+ * towers) times the schedule at steps[i] / t_total (no schedule when
+ * t_total <= 0); recorded in last_lr_clip or last_lr_head. */
+double bertadam_tensor_lr(BertAdam *opt, int i);
+/* Clamps logit_scale to ln(100); 1 when it changed it. */
+int logit_scale_clamp(float *ls);
+
 #endif
