@@ -117,6 +117,19 @@ def check_frames(s, frames_expected, name):
         check(s["count"][v] == n, f"{name}: video {vid}: {n} frames (got {s['count'][v]})")
         check((s["status"][v] == "ok") == (n > 0), f"{name}: video {vid}: status {s['status'][v]!r}")
 
+def preprocess_checked(dataset, name, anno, videos, expect, frames_expected):
+    """drl_preprocess --dataset DATASET into WORK/store.h5, then the store's
+    dataset attribute (NAME), captions, videos, splits (check_store) and frame
+    counts (check_frames). Returns (log, store, store path)."""
+    out = os.path.join(WORK, "store.h5")
+    log = preprocess(dataset, anno, videos, out)
+    s = read_store(out)
+    check(s["dataset"] == name, f"{name}: store dataset attribute {s['dataset']!r}")
+    check_store(s, expect, name)
+    check_frames(s, frames_expected, name)
+    return log, s, out
+
+
 
 def video_frames(s, vid):
     v = s["ids"].index(vid)
@@ -176,12 +189,7 @@ def didemo_fixture(root):
 
 def test_didemo():
     anno, vids, expect, frames, (long, long_start) = didemo_fixture(WORK)
-    out = os.path.join(WORK, "store.h5")
-    log = preprocess("didemo", anno, vids, out)
-    s = read_store(out)
-    check(s["dataset"] == "didemo", f"store dataset attribute {s['dataset']!r}")
-    check_store(s, expect, "didemo")
-    check_frames(s, frames, "didemo")
+    log, s, _ = preprocess_checked("didemo", "didemo", anno, vids, expect, frames)
     check("train_data.json: item [2]: missing or non-string key \"description\"" in log,
           "a bad item is reported by file and index")
     check("val_data.json: video empty@N00.mp4: empty paragraph" in log,
@@ -227,12 +235,7 @@ def test_activitynet():
         ids.append("v_no_sentences")
         json.dump(data, open(os.path.join(anno, js), "w"))
         json.dump(ids, open(os.path.join(anno, ids_name), "w"))
-    out = os.path.join(WORK, "store.h5")
-    log = preprocess("activity", anno, vids, out)
-    s = read_store(out)
-    check(s["dataset"] == "activitynet", f"store dataset attribute {s['dataset']!r}")
-    check_store(s, expect, "activitynet")
-    check_frames(s, frames, "activitynet")
+    log, s, _ = preprocess_checked("activity", "activitynet", anno, vids, expect, frames)
     check("train_ids.json: [1]: video v_listed_but_absent is listed but absent from" in log,
           "an id listed but absent is reported by file and position")
     check("val_1.json: key v_no_sentences: missing \"sentences\"" in log,
@@ -274,11 +277,7 @@ def msvd_fixture(root, protocol=2, split_counts=(4, 1, 3)):
 
 def test_msvd():
     anno, vids, expect, frames = msvd_fixture(WORK)
-    out = os.path.join(WORK, "store.h5")
-    log = preprocess("msvd", anno, vids, out)
-    s = read_store(out)
-    check_store(s, expect, "msvd")
-    check_frames(s, frames, "msvd")
+    log, _, out = preprocess_checked("msvd", "msvd", anno, vids, expect, frames)
     check("train_list.txt:2: video not_in_the_pickle is listed but absent from" in log,
           "an id listed but absent from raw-captions.pkl is reported by file and line")
     caps = msvd_caps(anno)
@@ -324,11 +323,7 @@ def test_lsmdc():
         if split == "val":
             lines.insert(1, "only\tthree\tfields")
         open(os.path.join(anno, files[split]), "w").write("\r\n".join(lines) + "\r\n")
-    out = os.path.join(WORK, "store.h5")
-    log = preprocess("lsmdc", anno, vids, out)
-    s = read_store(out)
-    check_store(s, expect, "lsmdc")
-    check_frames(s, frames, "lsmdc")
+    log, _, _ = preprocess_checked("lsmdc", "lsmdc", anno, vids, expect, frames)
     check("LSMDC16_annos_val.csv:2: expected 6 tab-separated fields" in log,
           "a short line is reported by file and line")
     miss = [c for c, n in frames.items() if n == 0][0]
@@ -352,11 +347,7 @@ def test_vatex():
             k += 1
         items.insert(1, {"videoID": "no_english", "chCap": ["中文"]})
         json.dump(items, open(os.path.join(anno, name), "w"), ensure_ascii=False)
-    out = os.path.join(WORK, "store.h5")
-    log = preprocess("vatex", anno, vids, out)
-    s = read_store(out)
-    check_store(s, expect, "vatex")
-    check_frames(s, frames, "vatex")
+    log, _, out = preprocess_checked("vatex", "vatex", anno, vids, expect, frames)
     check("vatex_training_v1.0.json: item [1] (video no_english): missing or empty \"enCap\"" in log,
           "an item without English captions is reported by file, index and video")
     log = preprocess("vatex", anno, vids, out, "--splits", "test", expect=2)
