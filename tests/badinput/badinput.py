@@ -6,7 +6,7 @@ DESIGN.md, not copied from our output) and that no output was left behind.
 The table "input -> what the user sees" is generated from the runs and must
 match CATALOGUE.md (run with --write to regenerate it after a change).
 
-usage: badinput.py WORK_DIR DRL_HPC STORE_TOOL MSRVTT_DUMP [--write]
+usage: badinput.py WORK_DIR DRL_HPC STORE_TOOL MSRVTT_DUMP DRL_PREPROCESS [--write]
 """
 import os
 import re
@@ -301,6 +301,80 @@ def case_clip_text(c):
     return clip_case(c, "text", make, r"text\.pt.*(zip|archive|not a)")
 
 
+# ---- videos (drl_preprocess: the store lists failed videos, the job ends 0) --
+def preprocessed(c):
+    """Runs drl_preprocess once on a fixture with five broken videos; returns
+    (exit status, stderr, {video id: status}, {kind: video id})."""
+    if hasattr(c, "prep"):
+        return c.prep
+    import json
+    work = c.path("videos_case")
+    fx = json.loads(subprocess.run([PY, os.path.join(SRC, "tests/preprocess/msrvtt_fixture.py"), work,
+                                    "--videos", "--n-train", "6", "--n-test", "2"], check=True,
+                                   capture_output=True, text=True).stdout)
+    videos = os.path.join(work, "videos")
+    with open(os.path.join(work, "anns", "MSRVTT_data.json")) as f:
+        captioned = {x["video_id"] for x in json.load(f)["sentences"]}
+    ids = [v for v in fx["train_ids"] if v in captioned]  # the fixture leaves one without
+    kinds = dict(zip(["missing", "truncated", "zero", "audio", "codec"], ids[:5]))
+    os.remove(os.path.join(videos, kinds["missing"] + ".mp4"))
+    p = os.path.join(videos, kinds["truncated"] + ".mp4")
+    data = open(p, "rb").read()
+    open(p, "wb").write(data[: len(data) // 3])
+    open(os.path.join(videos, kinds["zero"] + ".mp4"), "wb").close()
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=1",
+                    "-c:a", "aac", os.path.join(videos, kinds["audio"] + ".mp4")], check=True)
+    # an AVI (probed by content, whatever the name) whose only codec id is its FourCC
+    p = os.path.join(videos, kinds["codec"] + ".mp4")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                    "testsrc=size=64x48:rate=8:duration=1", "-c:v", "mpeg4", "-vtag", "XVID", "-f", "avi", p],
+                   check=True)
+    data = open(p, "rb").read().replace(b"XVID", b"ZZZZ").replace(b"xvid", b"ZZZZ")
+    open(p, "wb").write(data)
+    out = os.path.join(work, "store.h5")
+    exe = c.drl_preprocess
+    rc, o, err = c.run([exe, "--dataset", "msrvtt", "--anno", os.path.join(work, "anns"), "--videos", videos,
+                        "--resolution", "32", "--vocab",
+                        os.path.join(os.environ.get("DRL_SHARED_DIR", os.path.join(SRC, "..", "shared")),
+                                     "clip", "bpe_simple_vocab_16e6.txt.gz"),
+                        "--progress-every", "0", "--out", out])
+    status = {}
+    if os.path.exists(out):
+        with h5py.File(out, "r") as f:
+            for vid, st in zip(f["videos/id"][()], f["videos/status"][()]):
+                status[vid.decode()] = st.decode()
+    left = [n for n in os.listdir(work) if n.startswith("store.h5.")]
+    c.prep = (rc, err + (f" [left behind: {left}]" if left else ""), status, kinds)
+    return c.prep
+
+
+def video_case(c, kind, expect):
+    rc, err, status, kinds = preprocessed(c)
+    vid = kinds[kind]
+    left = err[err.index(" [left behind"):] if " [left behind" in err else ""
+    return rc, f"store status of {vid}: {status.get(vid, '(no entry)')}{left}", expect
+
+
+def case_video_missing(c):
+    return video_case(c, "missing", r"store status of video\d+: .*(missing|No such file|cannot open)")
+
+
+def case_video_truncated(c):
+    return video_case(c, "truncated", r"store status of video\d+: not a readable media file")
+
+
+def case_video_zero(c):
+    return video_case(c, "zero", r"store status of video\d+: (empty file|not a readable media file)")
+
+
+def case_video_audio(c):
+    return video_case(c, "audio", r"store status of video\d+: .*(no video stream|video stream)")
+
+
+def case_video_codec(c):
+    return video_case(c, "codec", r"store status of video\d+: .*(codec|decoder|no video stream)")
+
+
 CASES = [
     ("config", "a setting name with a typo (`batch_sise`)", case_cfg_typo, 2),
     ("config", "a value of the wrong type (`batch_size = \"four\"`)", case_cfg_type, 2),
@@ -323,20 +397,27 @@ CASES = [
     ("clip", "pretrained_clip: a pickle whose global is os.system", case_clip_hostile, 1),
     ("clip", "pretrained_clip: a torch.save archive of a non-CLIP model", case_clip_not_clip, 1),
     ("clip", "pretrained_clip: a text file", case_clip_text, 1),
+    ("video", "a video file that is missing", case_video_missing, 0),
+    ("video", "a video cut to a third of its size", case_video_truncated, 0),
+    ("video", "a zero-length video file", case_video_zero, 0),
+    ("video", "an audio-only MP4", case_video_audio, 0),
+    ("video", "a video whose codec is unknown (AVI, FourCC `ZZZZ`)", case_video_codec, 0),
 ]
 
 TOOLS = {"config": "`drl_hpc --print-config`", "store": "`store_open` (`store_tool check`)",
          "annotations": "`msrvtt_read` (`msrvtt_dump`)", "checkpoint": "`drl_hpc --step-dump` (init_model)",
-         "clip": "`drl_hpc --step-dump` (pretrained_clip)"}
+         "clip": "`drl_hpc --step-dump` (pretrained_clip)",
+         "video": "`drl_preprocess` (exit status; the store's /videos/status)"}
 
 
 def main():
-    work, drl_hpc, store_tool, msrvtt_dump = sys.argv[1:5]
+    work, drl_hpc, store_tool, msrvtt_dump, drl_preprocess = sys.argv[1:6]
     write = "--write" in sys.argv
     only = os.environ.get("BADINPUT_ONLY")
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
     c = Ctx(work, drl_hpc, store_tool, msrvtt_dump)
+    c.drl_preprocess = drl_preprocess
     rows, failures = [], []
     for area, what, fn, want_rc in CASES:
         if only and only not in fn.__name__:
