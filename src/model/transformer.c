@@ -68,7 +68,7 @@ static size_t carve(Transformer *t, float *mem, int max_batch, int max_seq) {
     CARVE(ln2_mean, L * N);
     CARVE(ln2_rstd, L * N);
     CARVE(fc, L * N * 4 * W);
-    CARVE(gelu, L * N * 4 * W);
+    CARVE(gelu, N * 4 * W); /* one layer: recomputed from fc in backward */
     CARVE(d_ln, N * W);
     CARVE(d_att, N * W);
     CARVE(d_qkv, N * 3 * W);
@@ -175,7 +175,7 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
         float *ln2_rstd = t->ln2_rstd + l * maxN; // (B*T)
         float *fc = t->fc + l * maxN * 4 * W;     // (B, T, 4W)
-        float *gelu = t->gelu + l * maxN * 4 * W; // (B, T, 4W)
+        float *gelu = t->gelu;                    // (B, T, 4W) this layer only
 
         const size_t nw = (size_t)N * W;
         ops->copy(resid, x, nw * sizeof(float));
@@ -226,11 +226,15 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         const float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
         const float *ln2_rstd = t->ln2_rstd + l * maxN; // (B*T)
         const float *fc = t->fc + l * maxN * 4 * W;     // (B, T, 4W)
-        const float *gelu = t->gelu + l * maxN * 4 * W; // (B, T, 4W)
+        float *gelu = t->gelu;                          // (B, T, 4W) recomputed
 
         /* MLP branch: dx holds d(block output) = d(mid) through the residual. */
         ops->zero(t->d_h, nW * 4);
         const size_t nw = (size_t)N * W;
+        /* QuickGELU output recomputed from fc (the same op: bit-identical to the
+         * forward) instead of keeping one (B, T, 4W) buffer per layer. */
+        ops->quickgelu_fwd(gelu, fc, 4 * nw);
+        r16(t, ops, gelu, 4 * nw);
         ops->linear_bwd(t->d_h, G(pt, b->proj_w), G(pt, b->proj_b), dx, gelu, P(pt, b->proj_w), N,
                         4 * W, W);
         r16(t, ops, t->d_h, 4 * nw);

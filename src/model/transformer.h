@@ -66,7 +66,7 @@ typedef struct {
     float *ln2_mean; /* (layers, maxN) */
     float *ln2_rstd; /* (layers, maxN) */
     float *fc;       /* (layers, maxN, 4W) c_fc output, before QuickGELU */
-    float *gelu;     /* (layers, maxN, 4W) */
+    float *gelu;     /* (maxN, 4W) one layer (recomputed in backward) */
     /* backward scratch */
     float *d_ln;  /* (maxN, W) */
     float *d_att; /* (maxN, W) */
