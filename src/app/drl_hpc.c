@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define ERR_CAPACITY (64 * 1024)
 
@@ -74,7 +75,18 @@ static int mode_step_dump(const CliOptions *opt) {
     return rc;
 }
 
+/* OpenMP threads that spin while OpenBLAS's own threads compute starve
+ * them on a busy node (measured: the demo step 22x slower). libgomp reads
+ * OMP_WAIT_POLICY when it loads, before main, so when the user has not chosen
+ * one the program re-executes itself once with "passive". */
+static void ensure_passive_omp_wait(char **argv) {
+    if (getenv("OMP_WAIT_POLICY")) return;
+    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
+    execv("/proc/self/exe", argv); /* returns only on failure: go on as we are */
+}
+
 int main(int argc, char **argv) {
+    ensure_passive_omp_wait(argv);
     CliOptions opt;
     char err[1024];
     if (cli_parse(argc, argv, &opt, err, sizeof err)) {

@@ -446,8 +446,10 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
     log_init(&r.log, comm->rank, comm->world);
     install_signal_handlers();
     if (cfg->run.threads > 0) {
+        /* OpenBLAS keeps the large products multi-threaded; the attention
+         * code keeps its small ones on the calling thread */
         omp_set_num_threads(cfg->run.threads);
-        openblas_set_num_threads(1);
+        openblas_set_num_threads(cfg->run.threads);
     }
     open_outputs(&r);
     log_info("drl_hpc %s: %s (%s), %d rank%s, device %s", DRL_VERSION, config_path, cfg->run.name,
