@@ -19,7 +19,7 @@ for f in "$@"; do
         continue
     fi
     frame=$(printf '%s\n' "$log" | grep -E '^ +#[0-9]+ 0x' |
-        grep -vE ' in (malloc|calloc|realloc|free|posix_memalign) |__interceptor_|__asan|__sanitizer|__ubsan|libc\.so|/string/|memmove|memcpy|strlen|libc_start|fuzzer::' |
+        grep -vE ' in (malloc|calloc|realloc|free|posix_memalign|operator new\(unsigned long\)) | in main \(|__interceptor_|__asan|__sanitizer|__ubsan|libc\.so|/string/|memmove|memcpy|strlen|libc_start|fuzzer::' |
         head -n 1)
     if printf '%s\n' "$log" | grep -q 'fuzz target exited\|LeakSanitizer'; then
         frame="$(printf '%s\n' "$log" | grep -m1 -E 'error:|ERROR:') $frame"
