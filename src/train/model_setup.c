@@ -144,7 +144,12 @@ static int setup_weights(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, c
 
 int model_setup(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, const DrlComm *comm,
                 int max_local, char *err, size_t errlen) {
+    memset(m, 0, sizeof *m); /* m->ops is set once the model is built */
     int rc = setup_weights(m, cfg, ops, comm, max_local, err, errlen);
+    if (rc != 0 && m->ops) { /* the callers only print the error: free what was built */
+        drl_model_free(m);
+        memset(m, 0, sizeof *m);
+    }
     /* spec §11: the reference converts the listed CLIP tensors to fp16 before
      * loading, i.e. their loaded values are rounded (the heads copied from
      * CLIP keep the unrounded values, as there) */
