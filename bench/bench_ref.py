@@ -5,7 +5,7 @@ drl_ref.py), fp32 on the CPU with OMP_NUM_THREADS threads. One JSON line per
 run, like bench_common.c, with "impl": "pytorch".
 
     bench_ref.py step demo|vitb32|tiny [repeats] [batch]
-    bench_ref.py wti [Bt] [repeats] [L] [T] [D] [block]
+    bench_ref.py wti [Bt] [repeats] [L] [T] [D] [block] [lengths file]
     bench_ref.py vision [frames] [repeats]
     bench_ref.py sgemm [frames] [repeats] [width]
 """
@@ -90,26 +90,44 @@ def bench_step(which, reps, batch):
          extra=dict(batch=B, L=L, T=T, R=R, fwd_bwd_median_s=statistics.median(fb[1:])))
 
 
-def bench_wti(Bt, reps, L, T, D, block):
-    """The reference's way: S = einsum('atd,bvd->abtv') on blocks of texts, then
-    max over frames / words and the weighted sums (drl_ref.ti_wti_similarity)."""
+def video_frames(b, T):
+    """Valid frames of video b, the rule of bench_wti.c's bench_video_frames."""
+    if b % 10 != 9 or T < 3:
+        return T
+    return T - 1 - (b // 10) % (T - 1 - T // 2)
+
+
+def bench_wti(Bt, reps, L, T, D, block, lengths):
+    """The reference's way: S = einsum('atd,bvd->abtv') on blocks of texts over
+    the full padded tensors, masked entries set to 0 (drl_ref.token_similarity),
+    then max over frames / words and the weighted sums
+    (drl_ref.ti_wti_similarity). Masks as bench_wti.c builds them: text a has
+    lengths[a % n] valid tokens (all L without a lengths file), video b
+    video_frames(b, T) valid frames; uniform weights over the valid positions."""
     g = torch.Generator().manual_seed(3)
     tn = drl_ref.l2norm(torch.randn(Bt, L, D, generator=g))
     vn = drl_ref.l2norm(torch.randn(Bt, T, D, generator=g))
-    wt, wv = torch.full((Bt, L), 1.0 / L), torch.full((Bt, T), 1.0 / T)
+    lens = [min(int(x), L) for x in open(lengths).read().split()] if lengths not in (None, "-") else [L]
+    tlen = torch.tensor([lens[a % len(lens)] for a in range(Bt)])
+    vlen = torch.tensor([video_frames(b, T) for b in range(Bt)])
+    tm = (torch.arange(L)[None, :] < tlen[:, None]).float()
+    vm = (torch.arange(T)[None, :] < vlen[:, None]).float()
+    wt, wv = tm / tlen[:, None], vm / vlen[:, None]
     sim = torch.empty(Bt, Bt)
 
     def run():
         with torch.no_grad():
             for a0 in range(0, Bt, block):
                 S = torch.einsum("atd,bvd->abtv", tn[a0:a0 + block], vn)
+                S = S * tm[a0:a0 + block, None, :, None] * vm[None, :, None, :]
                 t2v = (S.max(dim=3).values * wt[a0:a0 + block, None, :]).sum(dim=2)
                 v2t = (S.max(dim=2).values * wv[None, :, :]).sum(dim=2)
                 sim[a0:a0 + block] = (t2v + v2t) / 2
 
     times = timed(run, reps)
-    emit("wti_eval", times, Bt * Bt, "pairs", 2.0 * Bt * Bt * L * T * D,
-         extra=dict(Bt=Bt, Bv=Bt, L=L, T=T, D=D, block=block, sim_sum=float(sim.double().sum())))
+    emit("wti_eval", times, Bt * Bt, "pairs", 2.0 * float(tlen.sum()) * float(vlen.sum()) * D,
+         extra=dict(Bt=Bt, Bv=Bt, L=L, T=T, D=D, block=block, mean_tokens=float(tlen.float().mean()),
+                    mean_frames=float(vlen.float().mean()), sim_sum=float(sim.double().sum())))
 
 
 def bench_vision(F, reps):
@@ -147,7 +165,8 @@ def main():
     if a[0] == "step":
         bench_step(a[1], num(2, 3), num(3, 0))
     elif a[0] == "wti":
-        bench_wti(num(1, 1000), num(2, 3), num(3, 32), num(4, 12), num(5, 512), num(6, 50))
+        bench_wti(num(1, 1000), num(2, 3), num(3, 32), num(4, 12), num(5, 512), num(6, 50),
+                  a[7] if len(a) > 7 else None)
     elif a[0] == "vision":
         bench_vision(num(1, 48), num(2, 3))
     elif a[0] == "sgemm":

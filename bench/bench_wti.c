@@ -1,15 +1,51 @@
 /* Benchmark: WTI evaluation similarity on given features,
  * tokenwise_score_normalised (drl/interaction.h) for Bt texts x Bv videos.
- *   bench_wti [Bt=1000] [Bv=Bt] [repeats=3] [L=32] [T=12] [D=512]
- * Random unit-norm features, full masks, softmax-like weights. */
+ *   bench_wti [Bt=1000] [Bv=Bt] [repeats=3] [L=32] [T=12] [D=512] [LENGTHS]
+ * Random unit-norm features, uniform weights over the valid positions.
+ * Caption lengths: text a has LENGTHS[a % n] valid tokens (SOT and EOT
+ * included, capped at L), LENGTHS a file of one count per line (scripts/
+ * bench.sh writes the token counts of the MSR-VTT 1k-A test captions);
+ * without it (or "-") every caption fills all L positions. Video lengths
+ * (bench_video_frames): 9 in 10 videos have all T frames, every tenth has
+ * T/2 + 1 .. T - 1. bench/bench_ref.py wti builds the same masks. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/bench_common.h"
 #include "common/check.h"
 #include "drl/interaction.h"
 #include "model/rng.h"
+
+/* Valid frames of video b (the rule above). */
+static int bench_video_frames(int b, int T) {
+    if (b % 10 != 9 || T < 3) return T;
+    return T - 1 - (b / 10) % (T - 1 - T / 2);
+}
+
+/* Caption lengths from the file (NULL, "-": all L); returns how many. */
+static int read_lengths(const char *path, int *len, int cap, int L) {
+    if (!path || !strcmp(path, "-")) return 0;
+    FILE *f = fopen(path, "r");
+    sysCheck(f != NULL, "bench_wti: cannot open the caption lengths file (argument 7)");
+    int n = 0, x;
+    char msg[512];
+    while (n < cap && fscanf(f, "%d", &x) == 1) {
+        if (x < 1) {
+            snprintf(msg, sizeof msg, "%s: caption length %d on line %d, expected >= 1", path, x,
+                     n + 1);
+            drl_fail(__FILE__, __LINE__, "read_lengths", msg, "one token count per line");
+        }
+        len[n++] = x < L ? x : L;
+    }
+    fclose(f);
+    if (n == 0) {
+        snprintf(msg, sizeof msg, "%s holds no caption lengths", path);
+        drl_fail(__FILE__, __LINE__, "read_lengths", msg, "one token count per line");
+    }
+    return n;
+}
 
 static int arg(int argc, char **argv, int i, int def) {
     return argc > i ? atoi(argv[i]) : def;
@@ -38,10 +74,23 @@ int main(int argc, char **argv) {
     rng_normal(&rng, vf, (size_t)Bv * T * D, 0.0f, 1.0f);
     l2norm_rows(tn, tnorm, tf, Bt * L, D);
     l2norm_rows(vn, vnorm, vf, Bv * T, D);
-    for (size_t k = 0; k < (size_t)Bt * L; k++)
-        tm[k] = 1, wt[k] = 1.0f / (float)L;
-    for (size_t k = 0; k < (size_t)Bv * T; k++)
-        vm[k] = 1, wv[k] = 1.0f / (float)T;
+    int *lens = mallocCheck(sizeof(int) * (size_t)Bt); // (Bt) caption lengths of the file
+    const int nlen = read_lengths(argc > 7 ? argv[7] : NULL, lens, Bt, L);
+    double valid_t = 0.0, valid_v = 0.0;
+    for (int a = 0; a < Bt; a++) {
+        const int len = nlen ? lens[a % nlen] : L;
+        valid_t += len;
+        for (int i = 0; i < L; i++)
+            tm[(size_t)a * L + i] = i < len;
+    }
+    for (int b = 0; b < Bv; b++) {
+        const int nf = bench_video_frames(b, T);
+        valid_v += nf;
+        for (int j = 0; j < T; j++)
+            vm[(size_t)b * T + j] = j < nf;
+    }
+    ti_uniform_weights(wt, tm, Bt, L);
+    ti_uniform_weights(wv, vm, Bv, T);
     BenchTimes bt = {0};
     for (int r = -1; r < reps; r++) {
         double t0 = bench_now();
@@ -51,13 +100,15 @@ int main(int argc, char **argv) {
     double check = 0.0;
     for (size_t k = 0; k < (size_t)Bt * Bv; k++)
         check += sim[k];
-    char extra[256];
+    char extra[384];
     snprintf(extra, sizeof extra,
              "{\"Bt\": %d, \"Bv\": %d, \"L\": %d, \"T\": %d, \"D\": %d, "
-             "\"sim_sum\": %.6f}",
-             Bt, Bv, L, T, D, check);
-    bench_emit("wti_eval", &bt, (double)Bt * Bv, "pairs", 2.0 * Bt * Bv * L * T * (double)D, extra);
+             "\"mean_tokens\": %.3f, \"mean_frames\": %.3f, \"sim_sum\": %.6f}",
+             Bt, Bv, L, T, D, valid_t / Bt, valid_v / Bv, check);
+    // flop: the products of valid tokens x valid frames (what the scoring needs)
+    bench_emit("wti_eval", &bt, (double)Bt * Bv, "pairs", 2.0 * valid_t * valid_v * (double)D,
+               extra);
     free(tf), free(vf), free(tn), free(vn), free(tnorm), free(vnorm);
-    free(tm), free(vm), free(wt), free(wv), free(sim), free(scratch);
+    free(tm), free(vm), free(wt), free(wv), free(sim), free(scratch), free(lens);
     return 0;
 }

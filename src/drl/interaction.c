@@ -2,23 +2,28 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <string.h>
 
 #include "common/check.h"
 
-/* Texts per sgemm in evaluation scoring (rows A*L of one product). */
-#define WTI_TEXT_BLOCK 16
+/* Evaluation scoring block: packed text rows x packed frame columns of one
+ * sgemm (a 256 x 1024 float block, 1 MiB, stays in L2 for the max pass). */
+#define WTI_ROWS 256
+#define WTI_COLS 1024
 
 void l2norm_rows(float *out, float *norm, const float *x, int N, int C) {
     for (int n = 0; n < N; n++) {
         const float *xr = x + (size_t)n * C;
         float *yr = out + (size_t)n * C;
         double ss = 0.0;
-        for (int c = 0; c < C; c++) ss += (double)xr[c] * xr[c];
+        for (int c = 0; c < C; c++)
+            ss += (double)xr[c] * xr[c];
         float nv = (float)sqrt(ss);
         norm[n] = nv;
         float inv = nv > 0.0f ? 1.0f / nv : 0.0f;
-        for (int c = 0; c < C; c++) yr[c] = xr[c] * inv;
+        for (int c = 0; c < C; c++)
+            yr[c] = xr[c] * inv;
     }
 }
 
@@ -29,15 +34,18 @@ void l2norm_rows_bwd(float *dx, const float *dy, const float *y, const float *no
         const float *gr = dy + (size_t)n * C;
         float *dr = dx + (size_t)n * C;
         double dot = 0.0;
-        for (int c = 0; c < C; c++) dot += (double)yr[c] * gr[c];
+        for (int c = 0; c < C; c++)
+            dot += (double)yr[c] * gr[c];
         float inv = 1.0f / norm[n];
-        for (int c = 0; c < C; c++) dr[c] += (gr[c] - yr[c] * (float)dot) * inv;
+        for (int c = 0; c < C; c++)
+            dr[c] += (gr[c] - yr[c] * (float)dot) * inv;
     }
 }
 
 static int text_last_index(const int32_t *tm, int L) {
     int len = 0;
-    for (int i = 0; i < L; i++) len += tm[i];
+    for (int i = 0; i < L; i++)
+        len += tm[i];
     /* PyTorch indexing with len - 1 = -1 wraps to the last position. */
     return len > 0 ? len - 1 : L - 1;
 }
@@ -80,10 +88,12 @@ void dp_forward(DpCache *c, float *sim, const float *Tf, const int32_t *tm, cons
             if (!vm[(size_t)b * T + t]) continue;
             cnt++;
             const float *f = c->vn + ((size_t)b * T + t) * D;
-            for (int d = 0; d < D; d++) m[d] += f[d];
+            for (int d = 0; d < D; d++)
+                m[d] += f[d];
         }
         float inv = 1.0f / (float)(cnt > 1 ? cnt : 1);
-        for (int d = 0; d < D; d++) m[d] *= inv;
+        for (int d = 0; d < D; d++)
+            m[d] *= inv;
     }
     l2norm_rows(c->v, c->v_norm, c->v_mean, Bv, D);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Bt, Bv, D, 1.0f, c->t, D, c->v, D, 0.0f,
@@ -100,25 +110,28 @@ void dp_backward(const DpCache *c, float *dTf, float *dVf, const float *dsim, co
     float *dvn = callocCheck((size_t)Bv * T * D, sizeof(float)); // (Bv, T, D)
     if (dt_in) memcpy(dt, dt_in, sizeof(float) * Bt * D);
     if (dv_in) memcpy(dv, dv_in, sizeof(float) * Bv * D);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bt, D, Bv, 1.0f, dsim, Bv, c->v, D,
-                1.0f, dt, D);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bt, D, Bv, 1.0f, dsim, Bv, c->v, D, 1.0f,
+                dt, D);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Bv, D, Bt, 1.0f, dsim, Bv, c->t, D, 1.0f,
                 dv, D);
     l2norm_rows_bwd(dt_raw, dt, c->t, c->t_norm, Bt, D);
     for (int a = 0; a < Bt; a++) {
         int idx = text_last_index(tm + (size_t)a * L, L);
         float *g = dTf + ((size_t)a * L + idx) * D;
-        for (int d = 0; d < D; d++) g[d] += dt_raw[(size_t)a * D + d];
+        for (int d = 0; d < D; d++)
+            g[d] += dt_raw[(size_t)a * D + d];
     }
     l2norm_rows_bwd(dv_mean, dv, c->v, c->v_norm, Bv, D);
     for (int b = 0; b < Bv; b++) {
         int cnt = 0;
-        for (int t = 0; t < T; t++) cnt += vm[(size_t)b * T + t] ? 1 : 0;
+        for (int t = 0; t < T; t++)
+            cnt += vm[(size_t)b * T + t] ? 1 : 0;
         float inv = 1.0f / (float)(cnt > 1 ? cnt : 1);
         for (int t = 0; t < T; t++) {
             if (!vm[(size_t)b * T + t]) continue;
             float *g = dvn + ((size_t)b * T + t) * D;
-            for (int d = 0; d < D; d++) g[d] = dv_mean[(size_t)b * D + d] * inv;
+            for (int d = 0; d < D; d++)
+                g[d] = dv_mean[(size_t)b * D + d] * inv;
         }
     }
     l2norm_rows_bwd(dVf, dvn, c->vn, c->vn_norm, Bv * T, D);
@@ -130,7 +143,8 @@ void dp_backward(const DpCache *c, float *dTf, float *dVf, const float *dsim, co
 void ti_uniform_weights(float *w, const int32_t *mask, int B, int K) {
     for (int b = 0; b < B; b++) {
         int cnt = 0;
-        for (int k = 0; k < K; k++) cnt += mask[(size_t)b * K + k] ? 1 : 0;
+        for (int k = 0; k < K; k++)
+            cnt += mask[(size_t)b * K + k] ? 1 : 0;
         for (int k = 0; k < K; k++)
             w[(size_t)b * K + k] = (cnt && mask[(size_t)b * K + k]) ? 1.0f / (float)cnt : 0.0f;
     }
@@ -163,10 +177,9 @@ void tokenwise_cache_free(TokenwiseCache *c) {
  * blk (L, row >= Bv*T) = tn[a] . vn^T (row: the block's row stride). Writes
  * sim_row (Bv) and, when the out pointers are given, the per-(b, i) /
  * per-(b, j) maxima and argmaxima. */
-static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a,
-                           const int32_t *vm, const float *wt_a, const float *wv, int Bv, int L,
-                           int T, size_t row, float *t2v_max, int16_t *t2v_arg, float *v2t_max,
-                           int16_t *v2t_arg) {
+static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a, const int32_t *vm,
+                           const float *wt_a, const float *wv, int Bv, int L, int T, size_t row,
+                           float *t2v_max, int16_t *t2v_arg, float *v2t_max, int16_t *v2t_arg) {
     for (int b = 0; b < Bv; b++) {
         const int32_t *vm_b = vm + (size_t)b * T;
         double t2v = 0.0, v2t = 0.0;
@@ -180,7 +193,8 @@ static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a
                 if (v > best) best = v, arg = j;
             }
             t2v += (double)wt_a[i] * best;
-            if (t2v_max) t2v_max[(size_t)b * L + i] = best, t2v_arg[(size_t)b * L + i] = (int16_t)arg;
+            if (t2v_max)
+                t2v_max[(size_t)b * L + i] = best, t2v_arg[(size_t)b * L + i] = (int16_t)arg;
         }
         for (int j = 0; j < T; j++) {
             float mj = (float)vm_b[j];
@@ -191,36 +205,145 @@ static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a
                 if (v > best) best = v, arg = i;
             }
             v2t += (double)wv[(size_t)b * T + j] * best;
-            if (v2t_max) v2t_max[(size_t)b * T + j] = best, v2t_arg[(size_t)b * T + j] = (int16_t)arg;
+            if (v2t_max)
+                v2t_max[(size_t)b * T + j] = best, v2t_arg[(size_t)b * T + j] = (int16_t)arg;
         }
         sim_row[b] = (float)((t2v + v2t) * 0.5);
     }
 }
 
-void tokenwise_score_normalised(float *sim, const float *tn, const int32_t *tm, const float *vn,
-                                const int32_t *vm, const float *wt, const float *wv, int Bt,
-                                int Bv, int L, int T, int D, float *scratch) {
-    // Blocks of A texts x Vb videos: one sgemm (A*L, Vb*T) per block fills the
-    // (L, Bv*T) scratch, so the packing of each operand is amortised over many
-    // rows and columns (one text at a time repacked all videos per text).
-    int A = Bt < WTI_TEXT_BLOCK ? Bt : WTI_TEXT_BLOCK;
-    if (A > Bv) A = Bv;
-    const int Vb = Bv / (A > 0 ? A : 1); // scratch (A*L, Vb*T) fits (L, Bv*T)
-    for (int a0 = 0; a0 < Bt; a0 += A) {
-        const int na = Bt - a0 < A ? Bt - a0 : A;
-        for (int b0 = 0; b0 < Bv; b0 += Vb) {
-            const int nb = Bv - b0 < Vb ? Bv - b0 : Vb;
-            const size_t row = (size_t)nb * T;
-            // scratch (na*L, nb*T) = tn[a0:a0+na] (na*L, D) . vn[b0:b0+nb]^T
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, na * L, nb * T, D, 1.0f,
-                        tn + (size_t)a0 * L * D, D, vn + (size_t)b0 * T * D, D, 0.0f, scratch,
-                        (int)row);
-            for (int a = a0; a < a0 + na; a++)
-                score_one_text(sim + (size_t)a * Bv + b0, scratch + (size_t)(a - a0) * L * row,
-                               tm + (size_t)a * L, vm + (size_t)b0 * T, wt + (size_t)a * L,
-                               wv + (size_t)b0 * T, nb, L, T, row, NULL, NULL, NULL, NULL);
+/* Valid rows of a masked (N, K, D) feature tensor packed contiguously:
+ * rows (sum count, D), w (sum count) their weights, off (N + 1) the first
+ * packed row of each item, pad (N) whether the item has masked positions. */
+typedef struct {
+    float *rows;  // (sum count, D)
+    float *w;     // (sum count)
+    int64_t *off; // (N + 1)
+    uint8_t *pad; // (N)
+} Packed;
+
+static void pack_valid(Packed *p, const float *x, const int32_t *m, const float *w, int N, int K,
+                       int D) {
+    size_t total = 0;
+    for (size_t k = 0; k < (size_t)N * K; k++)
+        total += m[k] ? 1 : 0;
+    p->rows = mallocCheck(sizeof(float) * (total > 0 ? total : 1) * D);
+    p->w = mallocCheck(sizeof(float) * (total > 0 ? total : 1));
+    p->off = mallocCheck(sizeof(int64_t) * ((size_t)N + 1));
+    p->pad = mallocCheck((size_t)N > 0 ? (size_t)N : 1);
+    size_t r = 0;
+    for (int n = 0; n < N; n++) {
+        p->off[n] = (int64_t)r;
+        for (int k = 0; k < K; k++) {
+            const size_t src = (size_t)n * K + k;
+            if (!m[src]) continue;
+            memcpy(p->rows + r * D, x + src * D, sizeof(float) * D);
+            p->w[r++] = w[src];
+        }
+        p->pad[n] = (size_t)p->off[n] + K > r;
+    }
+    p->off[N] = (int64_t)r;
+}
+
+static void packed_free(Packed *p) {
+    free(p->rows), free(p->w), free(p->off), free(p->pad);
+}
+
+/* Scores texts [a0, a1) against videos [b0, b1) from their similarity block
+ * S (rows of the texts, columns of the videos; row stride ld). The masked
+ * entries of the dense S are 0, so a max over a padded side also sees 0;
+ * masked tokens and frames contribute nothing (their S row/column is 0). */
+static void score_block(float *sim, int Bv, const Packed *t, const Packed *v, int a0, int a1,
+                        int b0, int b1, const float *S, size_t ld, float *colmax /* (ld) */) {
+    const int64_t r0 = t->off[a0], c0 = v->off[b0];
+    const size_t nc = (size_t)(v->off[b1] - c0);
+    for (int a = a0; a < a1; a++) {
+        const int64_t ra = t->off[a], la = t->off[a + 1] - ra;
+        const float *Sa = S + (size_t)(ra - r0) * ld; // (la, nc)
+        // colmax (nc): max over the text's valid tokens for every frame column
+        const float init = t->pad[a] ? 0.0f : -INFINITY;
+        for (size_t c = 0; c < nc; c++)
+            colmax[c] = init;
+        for (int64_t i = 0; i < la; i++) {
+            const float *s = Sa + (size_t)i * ld;
+            for (size_t c = 0; c < nc; c++)
+                colmax[c] = s[c] > colmax[c] ? s[c] : colmax[c];
+        }
+        const float *wt = t->w + ra;
+        for (int b = b0; b < b1; b++) {
+            const size_t cb = (size_t)(v->off[b] - c0), nb = (size_t)(v->off[b + 1] - v->off[b]);
+            const float *wv = v->w + v->off[b];
+            const float vinit = v->pad[b] ? 0.0f : -INFINITY;
+            double t2v = 0.0, v2t = 0.0;
+            for (int64_t i = 0; i < la; i++) {
+                const float *s = Sa + (size_t)i * ld + cb;
+                float best = vinit;
+                for (size_t j = 0; j < nb; j++)
+                    best = s[j] > best ? s[j] : best;
+                t2v += (double)wt[i] * best;
+            }
+            for (size_t j = 0; j < nb; j++)
+                v2t += (double)wv[j] * colmax[cb + j];
+            sim[(size_t)a * Bv + b] = (float)((t2v + v2t) * 0.5);
         }
     }
+}
+
+/* Splits the items of p into blocks of about `target` packed rows each
+ * (at least one item per block); bounds (n + 1) gets the first item of each
+ * block and the end; returns the number of blocks. */
+static int split_blocks(const Packed *p, int n, int64_t target, int *bounds) {
+    int nb = 0;
+    for (int i0 = 0; i0 < n; nb++) {
+        bounds[nb] = i0;
+        int i1 = i0 + 1;
+        while (i1 < n && p->off[i1 + 1] - p->off[i0] <= target)
+            i1++;
+        i0 = i1;
+    }
+    bounds[nb] = n;
+    return nb;
+}
+
+void tokenwise_score_normalised(float *sim, const float *tn, const int32_t *tm, const float *vn,
+                                const int32_t *vm, const float *wt, const float *wv, int Bt, int Bv,
+                                int L, int T, int D, float *scratch) {
+    (void)scratch; // the blocks below use their own cache-sized scratch
+    // Only valid tokens and frames are scored: both sides are packed, then
+    // each tile of about WTI_ROWS text rows x WTI_COLS frame columns is one
+    // sgemm followed by the max / weighted-sum pass while it is in cache.
+    // Tiles run in parallel (OpenMP), each with a single-threaded sgemm.
+    Packed t, v;
+    pack_valid(&t, tn, tm, wt, Bt, L, D);
+    pack_valid(&v, vn, vm, wv, Bv, T, D);
+    const int64_t rows_cap = WTI_ROWS > L ? WTI_ROWS : L, cols_cap = WTI_COLS > T ? WTI_COLS : T;
+    int *tb = mallocCheck(sizeof(int) * ((size_t)Bt + 1)); // (text blocks + 1) first text
+    int *vb = mallocCheck(sizeof(int) * ((size_t)Bv + 1)); // (video blocks + 1) first video
+    const int ntb = split_blocks(&t, Bt, rows_cap, tb), nvb = split_blocks(&v, Bv, cols_cap, vb);
+    const int ntiles = ntb * nvb;
+    const int nthreads = ntiles > 1 ? omp_get_max_threads() : 1;
+    const int blas_threads = openblas_get_num_threads();
+    if (nthreads > 1) openblas_set_num_threads(1);
+#pragma omp parallel num_threads(nthreads)
+    {
+        float *S = mallocCheck(sizeof(float) * (size_t)rows_cap * cols_cap); // (rows, cols)
+        float *colmax = mallocCheck(sizeof(float) * (size_t)cols_cap);       // (cols)
+#pragma omp for schedule(dynamic, 1)
+        for (int k = 0; k < ntiles; k++) {
+            const int a0 = tb[k / nvb], a1 = tb[k / nvb + 1];
+            const int b0 = vb[k % nvb], b1 = vb[k % nvb + 1];
+            const int64_t nr = t.off[a1] - t.off[a0], nc = v.off[b1] - v.off[b0];
+            if (nr > 0 && nc > 0) // S (nr, nc) = packed tokens . packed frames^T
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nr, (int)nc, D, 1.0f,
+                            t.rows + (size_t)t.off[a0] * D, D, v.rows + (size_t)v.off[b0] * D, D,
+                            0.0f, S, (int)cols_cap);
+            score_block(sim, Bv, &t, &v, a0, a1, b0, b1, S, (size_t)cols_cap, colmax);
+        }
+        free(S), free(colmax);
+    }
+    if (nthreads > 1) openblas_set_num_threads(blas_threads);
+    free(tb), free(vb);
+    packed_free(&t), packed_free(&v);
 }
 
 void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int32_t *tm,
@@ -231,9 +354,8 @@ void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int
     for (int a = 0; a < Bt; a++) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, Bv * T, D, 1.0f,
                     c->tn + (size_t)a * L * D, D, c->vn, D, 0.0f, c->scratch, Bv * T);
-        score_one_text(sim + (size_t)a * Bv, c->scratch, tm + (size_t)a * L, vm,
-                       wt + (size_t)a * L, wv, Bv, L, T, (size_t)Bv * T,
-                       c->t2v_max + (size_t)a * Bv * L,
+        score_one_text(sim + (size_t)a * Bv, c->scratch, tm + (size_t)a * L, vm, wt + (size_t)a * L,
+                       wv, Bv, L, T, (size_t)Bv * T, c->t2v_max + (size_t)a * Bv * L,
                        c->t2v_arg + (size_t)a * Bv * L, c->v2t_max + (size_t)a * Bv * T,
                        c->v2t_arg + (size_t)a * Bv * T);
     }
@@ -277,8 +399,8 @@ void tokenwise_backward(const TokenwiseCache *c, float *dTf, float *dVf, float *
         }
         if (!any) continue;
         /* dtn[a] (L, D) += coef (L, Bv*T) @ vn (Bv*T, D) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, D, row, 1.0f, coef, row, c->vn,
-                    D, 1.0f, dtn + (size_t)a * L * D, D);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, D, row, 1.0f, coef, row, c->vn, D,
+                    1.0f, dtn + (size_t)a * L * D, D);
         /* dvn (Bv*T, D) += coef^T (Bv*T, L) @ tn[a] (L, D) */
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, row, D, L, 1.0f, coef, row,
                     c->tn + (size_t)a * L * D, D, 1.0f, dvn, D);

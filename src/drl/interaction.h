@@ -11,9 +11,9 @@
 /* ---- dp --------------------------------------------------------------- */
 typedef struct {
     int Bt, Bv, L, T, D;
-    float *t_raw;  /* (Bt, D) Tf[a, len_a - 1] */
-    float *t_norm; /* (Bt) ||t_raw|| */
-    float *t;      /* (Bt, D) normalised text features */
+    float *t_raw;   /* (Bt, D) Tf[a, len_a - 1] */
+    float *t_norm;  /* (Bt) ||t_raw|| */
+    float *t;       /* (Bt, D) normalised text features */
     float *vn_norm; /* (Bv, T) frame norms */
     float *vn;      /* (Bv, T, D) normalised frames */
     float *v_mean;  /* (Bv, D) masked mean of vn */
@@ -35,7 +35,7 @@ void dp_backward(const DpCache *c, float *dTf, float *dVf, const float *dsim, co
 /* ---- ti / wti --------------------------------------------------------- */
 typedef struct {
     int Bt, Bv, L, T, D;
-    int keep_argmax;  /* training: keep the argmax indices for backward */
+    int keep_argmax;     /* training: keep the argmax indices for backward */
     float *tn, *tn_norm; /* (Bt, L, D), (Bt, L) normalised tokens, their norms */
     float *vn, *vn_norm; /* (Bv, T, D), (Bv, T) normalised frames */
     float *t2v_max;      /* (Bt, Bv, L) max_j S */
@@ -45,8 +45,7 @@ typedef struct {
     float *scratch;      /* (L, Bv * T) one text's similarity block */
 } TokenwiseCache;
 
-void tokenwise_cache_alloc(TokenwiseCache *c, int Bt, int Bv, int L, int T, int D,
-                           int keep_argmax);
+void tokenwise_cache_alloc(TokenwiseCache *c, int Bt, int Bv, int L, int T, int D, int keep_argmax);
 void tokenwise_cache_free(TokenwiseCache *c);
 /* wt (Bt, L), wv (Bv, T): token weights (wti: softmax weights; ti: mask / count).
  * sim (Bt, Bv) = (sum_i wt max_j S + sum_j wv max_i S) / 2.
@@ -54,10 +53,15 @@ void tokenwise_cache_free(TokenwiseCache *c);
 void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int32_t *tm,
                        const float *Vf, const int32_t *vm, const float *wt, const float *wv);
 /* Scores already-normalised features (evaluation on gathered features):
- * same as tokenwise_forward but tn/vn given; no argmax kept. */
+ * same similarities as tokenwise_forward but tn/vn given; no argmax kept.
+ * Only valid tokens x valid frames are multiplied (packed, cache-sized
+ * tiles in parallel over OpenMP threads, each a single-threaded sgemm; the
+ * OpenBLAS thread count is restored on return); a padded side adds the 0 of
+ * its masked entries to the max, as the dense masked S does. scratch is no
+ * longer used (kept for the callers; may be NULL). */
 void tokenwise_score_normalised(float *sim, const float *tn, const int32_t *tm, const float *vn,
-                                const int32_t *vm, const float *wt, const float *wv, int Bt,
-                                int Bv, int L, int T, int D, float *scratch /* (L, Bv*T) */);
+                                const int32_t *vm, const float *wt, const float *wv, int Bt, int Bv,
+                                int L, int T, int D, float *scratch /* (L, Bv*T) */);
 /* Backward from dsim (Bt, Bv): accumulates dTf (Bt, L, D), dVf (Bv, T, D),
  * dwt (Bt, L), dwv (Bv, T) (NULL to skip), plus optional direct gradients on
  * the normalised features dtn (Bt, L, D), dvn (Bv, T, D) from CDCR. */
