@@ -58,22 +58,18 @@ static size_t carve(Transformer *t, float *mem, int max_batch, int max_seq) {
     } while (0)
     CARVE(resid, L * N * W);
     CARVE(mid, L * N * W);
-    CARVE(ln1, L * N * W);
     CARVE(ln1_mean, L * N);
     CARVE(ln1_rstd, L * N);
     CARVE(qkv, L * N * 3 * W);
     CARVE(probs, L * (size_t)max_batch * H * S * S);
     CARVE(att, L * N * W);
-    CARVE(ln2, L * N * W);
     CARVE(ln2_mean, L * N);
     CARVE(ln2_rstd, L * N);
     CARVE(fc, L * N * 4 * W);
-    CARVE(gelu, N * 4 * W); /* one layer: recomputed from fc in backward */
+    CARVE(x4a, N * 4 * W); /* one layer (see transformer.h) */
+    CARVE(x4b, N * 4 * W);
     CARVE(d_ln, N * W);
     CARVE(d_att, N * W);
-    CARVE(d_qkv, N * 3 * W);
-    CARVE(d_h, N * 4 * W);
-    CARVE(d_fc, N * 4 * W);
 #undef CARVE
     return off;
 }
@@ -165,17 +161,17 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         const TransformerBlockParams *b = &t->blocks[l];
         float *resid = t->resid + l * maxN * W;   // (B, T, W)
         float *mid = t->mid + l * maxN * W;       // (B, T, W)
-        float *ln1 = t->ln1 + l * maxN * W;       // (B, T, W)
+        float *ln1 = t->d_ln;                     // (B, T, W) this layer only
         float *ln1_mean = t->ln1_mean + l * maxN; // (B*T)
         float *ln1_rstd = t->ln1_rstd + l * maxN; // (B*T)
         float *qkv = t->qkv + l * maxN * 3 * W;   // (B, T, 3W)
         float *probs = t->probs + l * maxP;       // (B, H, T, T)
         float *att = t->att + l * maxN * W;       // (B, T, W)
-        float *ln2 = t->ln2 + l * maxN * W;       // (B, T, W)
+        float *ln2 = t->d_ln;                     // (B, T, W) this layer only
         float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
         float *ln2_rstd = t->ln2_rstd + l * maxN; // (B*T)
         float *fc = t->fc + l * maxN * 4 * W;     // (B, T, 4W)
-        float *gelu = t->gelu;                    // (B, T, 4W) this layer only
+        float *gelu = t->x4a;                     // (B, T, 4W) this layer only
 
         const size_t nw = (size_t)N * W;
         ops->copy(resid, x, nw * sizeof(float));
@@ -214,35 +210,43 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
     const size_t nW = (size_t)N * W * sizeof(float);
     for (int l = t->layers - 1; l >= 0; l--) {
         const TransformerBlockParams *b = &t->blocks[l];
-        const float *resid = t->resid + l * maxN * W;   // (B, T, W)
-        const float *mid = t->mid + l * maxN * W;       // (B, T, W)
-        const float *ln1 = t->ln1 + l * maxN * W;       // (B, T, W)
-        const float *ln1_mean = t->ln1_mean + l * maxN; // (B*T)
-        const float *ln1_rstd = t->ln1_rstd + l * maxN; // (B*T)
-        const float *qkv = t->qkv + l * maxN * 3 * W;   // (B, T, 3W)
-        const float *probs = t->probs + l * maxP;       // (B, H, T, T)
-        const float *att = t->att + l * maxN * W;       // (B, T, W)
-        const float *ln2 = t->ln2 + l * maxN * W;       // (B, T, W)
-        const float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
-        const float *ln2_rstd = t->ln2_rstd + l * maxN; // (B*T)
-        const float *fc = t->fc + l * maxN * 4 * W;     // (B, T, 4W)
-        float *gelu = t->gelu;                          // (B, T, 4W) recomputed
+        const float *resid = t->resid + l * maxN * W; // (B, T, W)
+        const float *mid = t->mid + l * maxN * W;     // (B, T, W)
+        float *ln1_mean = t->ln1_mean + l * maxN;     // (B*T)
+        float *ln1_rstd = t->ln1_rstd + l * maxN;     // (B*T)
+        const float *qkv = t->qkv + l * maxN * 3 * W; // (B, T, 3W)
+        const float *probs = t->probs + l * maxP;     // (B, H, T, T)
+        const float *att = t->att + l * maxN * W;     // (B, T, W)
+        float *ln2_mean = t->ln2_mean + l * maxN;     // (B*T)
+        float *ln2_rstd = t->ln2_rstd + l * maxN;     // (B*T)
+        const float *fc = t->fc + l * maxN * 4 * W;   // (B, T, 4W)
+        float *gelu = t->x4a;                         // (B, T, 4W) recomputed
+        float *d_h = t->x4b;                          // (B, T, 4W)
+        float *d_fc = t->x4a;                         // (B, T, 4W) once gelu is used
+        float *ln2 = t->d_att;                        // (B, T, W) recomputed
+        float *d_qkv = t->x4b;                        // (B, T, 3W) once d_h is used
+        float *ln1 = t->x4a;                          // (B, T, W) recomputed
 
         /* MLP branch: dx holds d(block output) = d(mid) through the residual. */
-        ops->zero(t->d_h, nW * 4);
+        ops->zero(d_h, nW * 4);
         const size_t nw = (size_t)N * W;
-        /* QuickGELU output recomputed from fc (the same op: bit-identical to the
-         * forward) instead of keeping one (B, T, 4W) buffer per layer. */
+        /* QuickGELU and LayerNorm outputs recomputed from their saved inputs
+         * (the same ops: bit-identical to the forward; the LayerNorm rewrites
+         * its saved mean / rstd with the same values) instead of keeping them
+         * per layer. */
         ops->quickgelu_fwd(gelu, fc, 4 * nw);
         r16(t, ops, gelu, 4 * nw);
-        ops->linear_bwd(t->d_h, G(pt, b->proj_w), G(pt, b->proj_b), dx, gelu, P(pt, b->proj_w), N,
+        ops->linear_bwd(d_h, G(pt, b->proj_w), G(pt, b->proj_b), dx, gelu, P(pt, b->proj_w), N,
                         4 * W, W);
-        r16(t, ops, t->d_h, 4 * nw);
-        ops->zero(t->d_fc, nW * 4);
-        ops->quickgelu_bwd(t->d_fc, t->d_h, fc, 4 * nw);
-        r16(t, ops, t->d_fc, 4 * nw);
+        r16(t, ops, d_h, 4 * nw);
+        ops->zero(d_fc, nW * 4);
+        ops->quickgelu_bwd(d_fc, d_h, fc, 4 * nw);
+        r16(t, ops, d_fc, 4 * nw);
+        ops->layernorm_fwd(ln2, ln2_mean, ln2_rstd, mid, P(pt, b->ln2_g), P(pt, b->ln2_b), N, W,
+                           t->eps);
+        r16(t, ops, ln2, nw);
         ops->zero(t->d_ln, nW);
-        ops->linear_bwd(t->d_ln, G(pt, b->fc_w), G(pt, b->fc_b), t->d_fc, ln2, P(pt, b->fc_w), N, W,
+        ops->linear_bwd(t->d_ln, G(pt, b->fc_w), G(pt, b->fc_b), d_fc, ln2, P(pt, b->fc_w), N, W,
                         4 * W);
         r16(t, ops, t->d_ln, nw);
         /* d_att is free here: scratch of the fp16 LayerNorm backward */
@@ -253,12 +257,15 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         ops->linear_bwd(t->d_att, G(pt, b->out_w), G(pt, b->out_b), dx, att, P(pt, b->out_w), N, W,
                         W);
         r16(t, ops, t->d_att, nw);
-        ops->zero(t->d_qkv, nW * 3);
-        ops->attention_bwd(t->d_qkv, t->d_att, qkv, probs, B, T, W, H);
-        r16(t, ops, t->d_qkv, 3 * nw);
+        ops->zero(d_qkv, nW * 3);
+        ops->attention_bwd(d_qkv, t->d_att, qkv, probs, B, T, W, H);
+        r16(t, ops, d_qkv, 3 * nw);
+        ops->layernorm_fwd(ln1, ln1_mean, ln1_rstd, resid, P(pt, b->ln1_g), P(pt, b->ln1_b), N, W,
+                           t->eps);
+        r16(t, ops, ln1, nw);
         ops->zero(t->d_ln, nW);
-        ops->linear_bwd(t->d_ln, G(pt, b->in_w), G(pt, b->in_b), t->d_qkv, ln1, P(pt, b->in_w), N,
-                        W, 3 * W);
+        ops->linear_bwd(t->d_ln, G(pt, b->in_w), G(pt, b->in_b), d_qkv, ln1, P(pt, b->in_w), N, W,
+                        3 * W);
         r16(t, ops, t->d_ln, nw);
         /* d_att is no longer needed: scratch again */
         ln_bwd_add(t, ops, dx, t->d_att, G(pt, b->ln1_g), G(pt, b->ln1_b), t->d_ln, resid,

@@ -43,8 +43,8 @@ typedef struct {
 typedef struct {
     char prefix[96];
     int width, heads, layers;
-    float eps;                      /* LayerNorm eps: CLIP 1e-5, DRL heads 1e-12 */
-    int causal;                     /* 1: key j > query i masked (CLIP's text tower) */
+    float eps;  /* LayerNorm eps: CLIP 1e-5, DRL heads 1e-12 */
+    int causal; /* 1: key j > query i masked (CLIP's text tower) */
     /* 1: emulate the reference's fp16 GPU blocks (spec §11; set by clip_set_fp16): every op
      * output and activation gradient is rounded to fp16 (see transformer.c) */
     int fp16;
@@ -56,23 +56,26 @@ typedef struct {
     size_t act_floats;
     float *resid;    /* (layers, maxN, W) input of each block, maxN = max_batch*max_seq */
     float *mid;      /* (layers, maxN, W) after the attention residual */
-    float *ln1;      /* (layers, maxN, W) */
     float *ln1_mean; /* (layers, maxN) */
     float *ln1_rstd; /* (layers, maxN) */
     float *qkv;      /* (layers, maxN, 3W) */
     float *probs;    /* (layers, max_batch, H, max_seq, max_seq) */
     float *att;      /* (layers, maxN, W) attention output before out_proj */
-    float *ln2;      /* (layers, maxN, W) */
     float *ln2_mean; /* (layers, maxN) */
     float *ln2_rstd; /* (layers, maxN) */
     float *fc;       /* (layers, maxN, 4W) c_fc output, before QuickGELU */
-    float *gelu;     /* (maxN, 4W) one layer (recomputed in backward) */
-    /* backward scratch */
-    float *d_ln;  /* (maxN, W) */
-    float *d_att; /* (maxN, W) */
-    float *d_qkv; /* (maxN, 3W) */
-    float *d_h;   /* (maxN, 4W) gradient of the QuickGELU output */
-    float *d_fc;  /* (maxN, 4W) gradient of the c_fc output */
+    /* one layer's buffers, shared by forward and backward (the LayerNorm and
+     * QuickGELU outputs are recomputed in backward, bit-identical):
+     *   x4a (maxN, 4W): forward QuickGELU out; backward QuickGELU out, then
+     *                   d(c_fc out), then the recomputed LN1 out;
+     *   x4b (maxN, 4W): backward d(QuickGELU out), then d(qkv) (3W used);
+     *   d_att (maxN, W): the recomputed LN2 out, d(attention out), scratch of
+     *                   the fp16 LayerNorm backward;
+     *   d_ln (maxN, W): d(LN out). */
+    float *x4a;
+    float *x4b;
+    float *d_ln;
+    float *d_att;
 } Transformer;
 
 /* Registers the parameters of `layers` blocks under `prefix` (see above).
