@@ -58,7 +58,6 @@ void query_score_videos(Encoder *e, const QueryText *q, const float *vf, const i
     float *vn = callocCheck((size_t)n * T * D, sizeof(float));      // (n, T, D)
     float *norm = callocCheck((size_t)n * T, sizeof(float));        // (n, T)
     float *w = callocCheck((size_t)n * T, sizeof(float));           // (n, T)
-    float *scratch = callocCheck((size_t)L * n * T, sizeof(float)); // (L, n*T)
     l2norm_rows(vn, norm, vf, n * T, D);
     if (q->inter == HEAD_WTI && wv)
         memcpy(w, wv, sizeof(float) * (size_t)n * T);
@@ -66,8 +65,8 @@ void query_score_videos(Encoder *e, const QueryText *q, const float *vf, const i
         encoder_video_weights(e, vf, vm, n, w);
     else
         ti_uniform_weights(w, vm, n, T);
-    tokenwise_score_normalised(out, q->tn, q->tm, vn, vm, q->wt, w, 1, n, L, T, D, scratch);
-    free(vn), free(norm), free(w), free(scratch);
+    tokenwise_score_normalised(out, q->tn, q->tm, vn, vm, q->wt, w, 1, n, L, T, D, NULL);
+    free(vn), free(norm), free(w);
 }
 
 /* a ranks below b: lower score, or equal score and larger row */

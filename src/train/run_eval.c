@@ -23,7 +23,6 @@ typedef struct {
     float *tn, *vn;    /* (Nq, L, D), (Nv, T, D) normalised (ti/wti) */
     float *wt, *wv;    /* (Nq, L), (Nv, T) token weights */
     float *t, *v;      /* (Nq, D), (Nv, D) dp features */
-    float *scratch;    /* (L, Nv*T) */
 } Scorer;
 
 static double now_s(void) {
@@ -49,7 +48,7 @@ static int score_rows(void *ctx, int64_t row0, int64_t nrows, float *out) {
     case HEAD_WTI:
         tokenwise_score_normalised(out, s->tn + row0 * L * D, s->tm + row0 * L, s->vn, s->vm,
                                    s->wt + row0 * L, s->wv, (int)nrows, (int)s->Nv, L, T, D,
-                                   s->scratch);
+                                   NULL);
         break;
     case HEAD_XTI:
         xti_score(s->m, s->tf + row0 * L * D, s->tm + row0 * L, (int)nrows, s->vf, s->vm,
@@ -95,7 +94,6 @@ static void prepare_tokenwise(Scorer *s) {
     s->vn = callocCheck((size_t)s->Nv * T * D, sizeof(float));
     s->wt = callocCheck((size_t)s->Nq * L, sizeof(float));
     s->wv = callocCheck((size_t)s->Nv * T, sizeof(float));
-    s->scratch = callocCheck((size_t)L * s->Nv * T, sizeof(float));
     float *norm = callocCheck((size_t)(s->Nq * L > s->Nv * T ? s->Nq * L : s->Nv * T), sizeof(float));
     l2norm_rows(s->tn, norm, s->tf, (int)(s->Nq * L), D);
     l2norm_rows(s->vn, norm, s->vf, (int)(s->Nv * T), D);
@@ -229,7 +227,7 @@ static void scorer_prepare(Scorer *s, DrlModel *m, const float *tf, const int32_
 }
 
 static void scorer_release(Scorer *s) {
-    free(s->tn), free(s->vn), free(s->wt), free(s->wv), free(s->t), free(s->v), free(s->scratch);
+    free(s->tn), free(s->vn), free(s->wt), free(s->wv), free(s->t), free(s->v);
 }
 
 /* sim (Nq, Nv) on rank 0 (NULL elsewhere). */
