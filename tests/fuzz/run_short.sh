@@ -15,11 +15,11 @@ target=$3
 runs=$4
 export LSAN_OPTIONS=suppressions=$src/tests/sanitize/lsan.supp:print_suppressions=0
 export UBSAN_OPTIONS=print_stacktrace=1
-export TMPDIR=${TMPDIR:-/tmp}
+export TMPDIR=$2/short/tmp-$3 # temp files of inputs that crashed inside libhdf5 stay here
 bin=$out/fuzz_$target
 work=$out/short/$target
-rm -rf "$work"
-mkdir -p "$work/corpus" "$work/artifacts"
+rm -rf "$work" "$TMPDIR"
+mkdir -p "$work/corpus" "$work/artifacts" "$TMPDIR"
 regressions=("$src/tests/fuzz/regressions/$target"/*)
 if [ -e "${regressions[0]}" ]; then
     echo "replaying ${#regressions[@]} regression input(s)"
