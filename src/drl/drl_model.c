@@ -274,3 +274,11 @@ int drl_model_param_is_used(const DrlModel *m, int index) {
      * using it: it receives no gradient and the optimiser skips it. */
     return !(index == m->frame_pos && m->h.agg == HEAD_AGG_SEQLSTM);
 }
+
+int drl_model_param_is_post_gather(const DrlModel *m, int index) {
+    const char *name = m->pt.info[index].name;
+    if (strcmp(name, "clip.logit_scale") == 0) return 1;
+    if (strncmp(name, "text_weight_fc.", 15) == 0 || strncmp(name, "video_weight_fc.", 16) == 0)
+        return 1;
+    return strncmp(name, "cross.", 6) == 0 || strncmp(name, "similarity_dense.", 17) == 0;
+}

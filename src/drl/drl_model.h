@@ -146,6 +146,10 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *batch, int backward);
  * (B, L, D) and video_out (B, T, D) for the batch's B local pairs. */
 void drl_encode(DrlModel *m, const DrlBatch *batch, float *text_out, float *video_out);
 
+/* 1 for tensors used after the gather (logit_scale, the WTI weight
+ * branches, the cross model): every rank computes their full gradient. */
+int drl_model_param_is_post_gather(const DrlModel *m, int index);
+
 /* Names of tensors that take part in the configured model's computation. */
 int drl_model_param_is_used(const DrlModel *m, int index);
 

@@ -227,20 +227,24 @@ static void print_metrics(const char *what, const EvalResult *e) {
 
 /* ---- training ---------------------------------------------------------------- */
 
-/* Pre-gather tensors get 1/world of the single-process gradient in the
- * reference (spec §9); grad_scale_mode "single" undoes that (test knob). */
+/* The flat gradient buffer is averaged over the ranks. Every rank computes
+ * the full gradient of post-gather tensors and its own slice's share of the
+ * pre-gather tensors' gradient, so the average gives pre-gather tensors
+ * 1/world of the single-process gradient of the global batch: the
+ * reference's effective gradient for dp/ti/wti (spec §9). For xti the
+ * reference's gather backward sums over ranks first, so every tensor gets
+ * the single-process gradient: pre-gather tensors are multiplied by world.
+ * grad_scale_mode "single" (a test knob) does that for every interaction. */
 static void average_gradients(Run *r) {
     DrlModel *m = &r->model;
     comm_allreduce_mean_f32(r->comm, m->pt.grad, m->pt.total);
-    if (r->cfg->train.grad_scale_mode != DRL_GRADSCALE_SINGLE || r->comm->world == 1) return;
-    if (m->h.interaction == HEAD_XTI) return; /* xti: already the single-process gradient */
+    const int single = r->cfg->train.grad_scale_mode == DRL_GRADSCALE_SINGLE ||
+                       m->h.interaction == HEAD_XTI;
+    if (!single || r->comm->world == 1) return;
     const float w = (float)r->comm->world;
-    for (int i = 0; i < m->pt.count; i++) {
-        const char *name = m->pt.info[i].name;
-        int post = strcmp(name, "clip.logit_scale") == 0 || strncmp(name, "text_weight_fc", 14) == 0 ||
-                   strncmp(name, "video_weight_fc", 15) == 0;
-        if (!post) m->ops->scale(params_at(&m->pt, m->pt.grad, i), w, m->pt.info[i].numel);
-    }
+    for (int i = 0; i < m->pt.count; i++)
+        if (!drl_model_param_is_post_gather(m, i))
+            m->ops->scale(params_at(&m->pt, m->pt.grad, i), w, m->pt.info[i].numel);
 }
 
 static int loss_is_finite(const DrlLosses *l) {

@@ -148,6 +148,22 @@ def test_ranks():
         keys = [k for k in p if not ("_weight_fc." in k and k.endswith(".bias") and p[k].shape == (1,))]
         pw = max(float(np.abs(p[k] - base[1][k]).max() / max(np.abs(base[1][k]).max(), 1e-8)) for k in keys)
         check(pw < 1e-3, f"{ranks} ranks: final parameters equal 1 rank's (worst rel diff {pw:.2e})")
+    # xti (spec §9): the reference's multi-rank gradient IS the single-process
+    # one, so the default mode on 2 ranks follows 1 rank
+    xb = None
+    for ranks in (1, 2):
+        out = os.path.join(WORK, f"xti{ranks}")
+        run(write_cfg(f"xti{ranks}", out, **{"model.interaction": "xti", "model.cdcr": 0,
+                                              "model.xti_dropout": 0.0}), ranks)
+        res = (train_losses(out), params(os.path.join(out, "ckpt/last.h5")))
+        if xb is None:
+            xb = res
+            continue
+        worst = max(abs(a - b) / max(abs(b), 1e-6) for (_, a), (_, b) in zip(res[0], xb[0]))
+        check(worst < 1e-4, f"xti on 2 ranks: every step's loss equals 1 rank's (worst rel diff {worst:.2e})")
+        keys = [k for k in res[1] if k != "similarity_dense.bias"]  # zero by symmetry
+        pw = max(float(np.abs(res[1][k] - xb[1][k]).max() / max(np.abs(xb[1][k]).max(), 1e-8)) for k in keys)
+        check(pw < 1e-3, f"xti on 2 ranks: final parameters equal 1 rank's (worst rel diff {pw:.2e})")
     # the reference mode really scales the pre-gather gradients: it moves differently
     out = os.path.join(WORK, "r2ref")
     run(write_cfg("ranks2ref", out), 2)
