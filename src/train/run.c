@@ -462,43 +462,52 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
         log_info("effective configuration:");
         log_info("%s", r.config_text);
     }
+    int status = 0, trained = 0, have_model = 0, have_opt = 0;
+    Loader *ld = NULL;
     const DrlOps *ops = select_ops(cfg);
-    if (!ops) return 2;
+    if (!ops) {
+        status = 2;
+        goto done;
+    }
     char err[4096];
     StoreOpenOptions so = {.expect_resolution = cfg->data.resolution};
     r.store = store_open(cfg->data.store, &so, err, sizeof err);
     if (!r.store) {
         log_error("data.store: %s", err);
-        return 1;
+        status = 1;
+        goto done;
     }
     const int local_train = cfg->train.batch_size / comm->world;
     const int local_eval = cfg->eval.batch_size_val / comm->world;
     int max_local = local_train > local_eval ? local_train : local_eval;
     if (model_setup(&r.model, cfg, ops, comm, max_local, err, sizeof err)) {
         log_error("%s", err);
-        store_close(r.store);
-        return 1;
+        status = 1;
+        goto done;
     }
+    have_model = 1;
     r.prog.best_r1 = -1.0;
-    int status = 0, trained = 0;
     if (cfg->train.do_train) {
         LoaderConfig lc = {.batch_size = local_train, .max_words = cfg->data.max_words,
                            .max_frames = cfg->data.max_frames, .seed = (uint64_t)cfg->train.seed,
                            .rank = comm->rank, .world = comm->world, .prefetch = 1};
-        Loader *ld = loader_create(r.store, cfg->data.train_split, LOADER_TRAIN, &lc, err, sizeof err);
+        ld = loader_create(r.store, cfg->data.train_split, LOADER_TRAIN, &lc, err, sizeof err);
         if (!ld) {
             log_error("training split: %s", err);
-            return 1;
+            status = 1;
+            goto done;
         }
         r.steps_per_epoch = loader_batches_per_epoch(ld);
         if (r.steps_per_epoch < 1) {
             log_error("training split '%s' has %lld usable pairs: fewer than one global batch of %d",
                       cfg->data.train_split, (long long)loader_num_pairs(ld), cfg->train.batch_size);
-            return 2;
+            status = 2;
+            goto done;
         }
         r.t_total = r.steps_per_epoch * cfg->train.epochs;
         AdamSettings as = adam_settings_from_config(cfg, r.t_total);
         bertadam_init(&r.opt, &r.model.pt, &as);
+        have_opt = 1;
         for (int i = 0; i < r.model.pt.count; i++)
             r.opt.has_grad[i] = (uint8_t)drl_model_param_is_used(&r.model, i);
         log_info("training: %lld pairs (%lld skipped: failed videos), %lld steps per epoch, %lld "
@@ -509,7 +518,8 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
         if (cfg->run.resume && access(r.ckpt_last, R_OK) == 0) {
             if (run_state_load(r.ckpt_last, &r.model, &r.opt, &r.prog, err, sizeof err)) {
                 log_error("resume: %s", err);
-                return 1;
+                status = 1;
+                goto done;
             }
             log_info("resumed from %s at step %lld (epoch %lld, batch %lld)", r.ckpt_last,
                      (long long)r.prog.step, (long long)r.prog.epoch + 1, (long long)r.prog.batch);
@@ -560,6 +570,7 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
             write_curves(&r);
         }
         loader_free(ld);
+        ld = NULL;
         if (status == 0 && r.prog.best_epoch > 0) {
             if (run_state_load_params(r.ckpt_best, &r.model, err, sizeof err)) {
                 log_error("loading the best checkpoint: %s", err);
@@ -578,9 +589,11 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
             write_result(&r, &e, trained);
         }
     }
-    if (cfg->train.do_train) bertadam_free(&r.opt);
-    drl_model_free(&r.model);
-    store_close(r.store);
+done:
+    if (ld) loader_free(ld);
+    if (have_opt) bertadam_free(&r.opt);
+    if (have_model) drl_model_free(&r.model);
+    if (r.store) store_close(r.store);
     free(r.config_text);
     log_set_mirror(NULL);
     if (r.logfile) fclose(r.logfile);
