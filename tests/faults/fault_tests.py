@@ -185,6 +185,11 @@ def same_end(ref_dir, out_dir, what):
     check(sorted(a) == sorted(b) and not differ,
           f"{what}: the resumed run's ckpt/last.h5 ({len(b)} datasets: parameters, Adam moments, "
           f"state) is bit-identical to the unbroken run's (differ: {differ[:3]})")
+    def rows(d):
+        with open(os.path.join(d, "metrics.jsonl")) as f:
+            return [(r["kind"], r["step"], r.get("loss"), r.get("metrics")) for r in map(json.loads, f)]
+    check(rows(ref_dir) == rows(out_dir),
+          f"{what}: metrics.jsonl holds the unbroken run's lines (no step lost or repeated)")
     ra = json.load(open(os.path.join(ref_dir, "result.json")))
     rb = json.load(open(os.path.join(out_dir, "result.json")))
     check(ra["metrics"] == rb["metrics"] and ra["steps"] == rb["steps"],
