@@ -283,42 +283,56 @@ def test_sigterm_ckpt():
     same_end(ref, out, "sigterm")
 
 
-def test_kill_ckpt():
-    """SIGKILL of rank 0 while ckpt/last.h5.tmp exists (caught in the write):
-    ckpt/last.h5 keeps the previous, complete checkpoint; the rerun resumes
-    from it and ends where the unbroken run ends."""
-    ref = reference("killck")
-    out = os.path.join(WORK, "killck")
-    cfg = write_cfg("killck", out)
-    tmp, last = os.path.join(out, "ckpt/last.h5.tmp"), os.path.join(out, "ckpt/last.h5")
+def kill_during_write(ref, name, after_step):
+    """Runs until step after_step, then SIGKILLs rank 0 as soon as
+    ckpt/NAME.tmp exists (up to 3 tries, until the kill lands before the
+    rename); checks what is left and resumes."""
+    what = f"kill_ckpt {name}"
+    out = os.path.join(WORK, "killck_" + name.split(".")[0])
+    cfg = write_cfg(os.path.basename(out), out)
+    tmp = os.path.join(out, "ckpt", name + ".tmp")
     for attempt in range(1, 4):
         shutil.rmtree(out, ignore_errors=True)
         proc = start(cfg)
-        check(wait_for_step(out, 5, proc), "kill_ckpt: the run reached step 5")
+        check(wait_for_step(out, after_step, proc), f"{what}: the run reached step {after_step}")
         pid = rank_pids(proc).get(0)
         caught = False
         t0 = time.time()
         while proc.poll() is None and time.time() - t0 < BOUND_S:
-            if os.path.exists(tmp) and os.path.exists(last):
+            if os.path.exists(tmp):
                 os.kill(pid, signal.SIGKILL)
                 caught = os.path.exists(tmp)  # still there: killed before the rename
                 break
         t0 = time.time()
-        ended, _, _ = finish(proc, f"kill_ckpt attempt {attempt}", t0)
+        finish(proc, f"{what} attempt {attempt}", t0)
         if caught:
             break
-        print(f"kill_ckpt attempt {attempt}: the write finished before the kill, again", flush=True)
-    check(caught, "kill_ckpt: rank 0 was killed while ckpt/last.h5.tmp was being written")
-    check(proc.returncode != 0, f"kill_ckpt: the job failed (status {proc.returncode})")
-    steps = checkpoints_intact(out, "kill_ckpt")
+        print(f"{what} attempt {attempt}: the write finished before the kill, again", flush=True)
+    check(caught, f"{what}: rank 0 was killed while {name}.tmp was being written")
+    check(proc.returncode != 0, f"{what}: the job failed (status {proc.returncode})")
+    steps = checkpoints_intact(out, what)
     reached = train_steps(out)[-1]
-    print(f"kill_ckpt: killed at step {reached}, tmp {os.path.getsize(tmp) if os.path.exists(tmp) else 0} "
+    print(f"{what}: killed at step {reached}, {name}.tmp {os.path.getsize(tmp) if os.path.exists(tmp) else 0} "
           f"bytes, checkpoints {steps}", flush=True)
+    resume(cfg, out, what)
+    check(not os.path.exists(tmp), f"{what}: the rerun replaced the stale temporary file")
+    same_end(ref, out, what)
+    return steps, reached
+
+
+def test_kill_ckpt():
+    """SIGKILL of rank 0 while ckpt/last.h5.tmp, then ckpt/best.h5.tmp, is
+    being written: the file under the final name keeps the previous, complete
+    checkpoint (or does not exist yet); the rerun resumes and ends where the
+    unbroken run ends."""
+    ref = reference("killck")
+    steps, reached = kill_during_write(ref, "last.h5", 5)
     check(steps.get("last.h5") is not None and steps["last.h5"] < reached,
           f"kill_ckpt: last.h5 holds an older, complete step ({steps.get('last.h5')} < {reached})")
-    resume(cfg, out, "kill_ckpt")
-    check(not os.path.exists(tmp), "kill_ckpt: the rerun replaced the stale temporary file")
-    same_end(ref, out, "kill_ckpt")
+    # best.h5 is first written after the epoch-1 evaluation (step 20)
+    steps, reached = kill_during_write(ref, "best.h5", 15)
+    check("best.h5" not in steps and "last.h5" in steps,
+          f"kill_ckpt: no best.h5 under its final name, last.h5 at step {steps.get('last.h5')}")
 
 
 def frame_data_start(path):
