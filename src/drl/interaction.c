@@ -6,40 +6,20 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "ops/ops.h"
 
 /* Evaluation scoring block: packed text rows x packed frame columns of one
  * sgemm (a 256 x 1024 float block, 1 MiB, stays in L2 for the max pass). */
 #define WTI_ROWS 256
 #define WTI_COLS 1024
 
+/* The host heads use the CPU backend's op (one implementation). */
 void l2norm_rows(float *out, float *norm, const float *x, int N, int C) {
-    for (int n = 0; n < N; n++) {
-        const float *xr = x + (size_t)n * C;
-        float *yr = out + (size_t)n * C;
-        double ss = 0.0;
-        for (int c = 0; c < C; c++)
-            ss += (double)xr[c] * xr[c];
-        float nv = (float)sqrt(ss);
-        norm[n] = nv;
-        float inv = nv > 0.0f ? 1.0f / nv : 0.0f;
-        for (int c = 0; c < C; c++)
-            yr[c] = xr[c] * inv;
-    }
+    drl_cpu_ops()->l2norm_fwd(out, norm, x, N, C);
 }
 
 void l2norm_rows_bwd(float *dx, const float *dy, const float *y, const float *norm, int N, int C) {
-    for (int n = 0; n < N; n++) {
-        if (norm[n] <= 0.0f) continue;
-        const float *yr = y + (size_t)n * C;
-        const float *gr = dy + (size_t)n * C;
-        float *dr = dx + (size_t)n * C;
-        double dot = 0.0;
-        for (int c = 0; c < C; c++)
-            dot += (double)yr[c] * gr[c];
-        float inv = 1.0f / norm[n];
-        for (int c = 0; c < C; c++)
-            dr[c] += (gr[c] - yr[c] * (float)dot) * inv;
-    }
+    drl_cpu_ops()->l2norm_bwd(dx, dy, y, norm, N, C);
 }
 
 static int text_last_index(const int32_t *tm, int L) {
