@@ -4,7 +4,7 @@ with the project's own drl_synth + drl_preprocess (real MP4 files, real
 FFmpeg decoding, real HDF5, real MPI).
 
 usage: run_tests.py BIN_DIR WORK_DIR TEST
-  TEST: fixture | ranks | pretrained_clip | device | eval_ranks | resume_signal | mpi_signal | kill_rank |
+  TEST: fixture | ranks | pretrained_clip | device | few_samples | eval_ranks | resume_signal | mpi_signal | kill_rank |
         nonfinite | unwritable | demo
 Assertions use mathematics or independent runs (never numbers copied from
 our own output): equal losses across rank counts, bit-identical parameters
@@ -335,6 +335,26 @@ def test_device():
     out = os.path.join(WORK, "auto")
     run(write_cfg("dev_auto", out, **{"run.device": "auto"}), 1)
     check(os.path.exists(os.path.join(out, "result.json")), "device: auto ran on the CPU backend")
+
+
+def test_few_samples():
+    """More ranks than samples: training stops before any work with the counts
+    (exit 2); evaluation still works when some ranks own no pair."""
+    data = os.path.join(WORK, "data")
+    store = os.path.join(WORK, "store.h5")
+    subprocess.run([os.path.join(BIN, "src/video/drl_synth"), "--out", data, "--videos", "3", "--test", "2",
+                    "--seconds", "2"], check=True, env=ENV, capture_output=True)
+    subprocess.run([os.path.join(BIN, "preprocess/drl_preprocess"), "--dataset", "msrvtt", "--anno",
+                    os.path.join(data, "anns"), "--videos", os.path.join(data, "videos"), "--out", store,
+                    "--resolution", "32", "--vocab", VOCAB], check=True, env=ENV, capture_output=True)
+    over = {"data.store": store, "train.batch_size": 8, "eval.batch_size_val": 8}
+    p = run(write_cfg("few_train", os.path.join(WORK, "train"), **over), 8, expect=2)
+    check("fewer than one global batch of 8" in p.stderr and "4 usable pairs" in p.stderr,
+          "few samples: training names the usable pairs and the global batch")
+    out = os.path.join(WORK, "eval")
+    run(write_cfg("few_eval", out, **dict(over, **{"train.do_train": False})), 8)
+    r = json.load(open(os.path.join(out, "result.json")))
+    check(r["test_pairs"] == 2, f"few samples: 8 ranks evaluate the 2 test pairs ({r['test_pairs']})")
 
 
 def test_demo():
