@@ -23,6 +23,9 @@ import time
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cfgtext import mpirun, settings_to_cfg  # noqa: E402
+
 BIN, WORK, TEST = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
 DRL_HPC = os.path.join(BIN, "src/app/drl_hpc")
 STORE = os.path.join(BIN, "tests/run/run_fixture/store.h5")
@@ -55,33 +58,9 @@ def write_cfg(name, out_dir, **over):
         "run.resume": True,
     }
     s.update(over)
-    groups = {}
-    for k, v in s.items():
-        path = k.split(".")
-        d = groups.setdefault(path[0], {})
-        for p in path[1:-1]:
-            d = d.setdefault(p, {})
-        d[path[-1]] = v
-
-    def fmt(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v)
-        return repr(v) if isinstance(v, float) else str(v)
-
-    def emit(d, ind):
-        out = []
-        for k, v in d.items():
-            if isinstance(v, dict):
-                out += [f"{ind}{k} = {{"] + emit(v, ind + "  ") + [f"{ind}}};"]
-            else:
-                out.append(f"{ind}{k} = {fmt(v)};")
-        return out
-
     path = os.path.join(WORK, name + ".cfg")
     with open(path, "w") as f:
-        f.write("\n".join(emit(groups, "")) + "\n")
+        f.write(settings_to_cfg(s))
     return path
 
 

@@ -21,6 +21,9 @@ import time
 import h5py
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cfgtext import mpirun, settings_to_cfg  # noqa: E402
+
 BIN, WORK, TEST = sys.argv[1], os.path.abspath(sys.argv[2]), sys.argv[3]
 SHARED = os.environ.get("DRL_SHARED_DIR", os.path.join(os.path.dirname(__file__), "../../../shared"))
 VOCAB = os.path.join(SHARED, "clip/bpe_simple_vocab_16e6.txt.gz")
@@ -36,10 +39,6 @@ def check(cond, msg):
     print(("ok   " if cond else "FAIL ") + msg, flush=True)
     if not cond:
         FAILS.append(msg)
-
-
-def mpirun(n):
-    return ["mpirun", "-np", str(n), "--oversubscribe"] if n > 1 else []
 
 
 def fixture():
@@ -69,38 +68,9 @@ def write_cfg(name, out_dir, **over):
         "run.output_dir": out_dir, "run.device": "cpu", "run.threads": 1,
     }
     s.update(over)
-    groups = {}
-    for k, v in s.items():
-        path = k.split(".")
-        groups.setdefault(path[0], {})
-        d = groups[path[0]]
-        for p in path[1:-1]:
-            d = d.setdefault(p, {})
-        d[path[-1]] = v
-
-    def fmt(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v)
-        if isinstance(v, float):
-            return repr(v)
-        return str(v)
-
-    def emit(d, ind):
-        out = []
-        for k, v in d.items():
-            if isinstance(v, dict):
-                out.append(f"{ind}{k} = {{")
-                out += emit(v, ind + "  ")
-                out.append(f"{ind}}};")
-            else:
-                out.append(f"{ind}{k} = {fmt(v)};")
-        return out
-
     path = os.path.join(WORK, name + ".cfg")
     with open(path, "w") as f:
-        f.write("\n".join(emit(groups, "")) + "\n")
+        f.write(settings_to_cfg(s))
     return path
 
 

@@ -5,16 +5,16 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from cfgtext import mpirun, settings_to_cfg  # noqa: E402
 
 SHARED = os.environ.get("DRL_SHARED_DIR", "/work/shared")
 VOCAB = os.path.join(SHARED, "clip/bpe_simple_vocab_16e6.txt.gz")
 ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
            OMPI_MCA_rmaps_base_oversubscribe="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1",
            DRL_VOCAB=VOCAB)
-
-
-def mpirun(n):
-    return ["mpirun", "-np", str(n), "--oversubscribe"] if n > 1 else []
 
 
 def write_cfg(path, store, out_dir, **over):
@@ -29,32 +29,8 @@ def write_cfg(path, store, out_dir, **over):
         "run.output_dir": out_dir, "run.device": "cpu", "run.threads": 1,
     }
     s.update(over)
-    groups = {}
-    for k, v in s.items():
-        parts = k.split(".")
-        d = groups.setdefault(parts[0], {})
-        for p in parts[1:-1]:
-            d = d.setdefault(p, {})
-        d[parts[-1]] = v
-
-    def fmt(v):
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, str):
-            return json.dumps(v)
-        return repr(v) if isinstance(v, float) else str(v)
-
-    def emit(d, ind):
-        out = []
-        for k, v in d.items():
-            if isinstance(v, dict):
-                out += [f"{ind}{k} = {{"] + emit(v, ind + "  ") + [f"{ind}}};"]
-            else:
-                out.append(f"{ind}{k} = {fmt(v)};")
-        return out
-
     with open(path, "w") as f:
-        f.write("\n".join(emit(groups, "")) + "\n")
+        f.write(settings_to_cfg(s))
     return path
 
 
