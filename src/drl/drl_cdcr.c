@@ -8,7 +8,8 @@
 
 static int count_valid(const int32_t *mask, int K) {
     int n = 0;
-    for (int k = 0; k < K; k++) n += mask[k] ? 1 : 0;
+    for (int k = 0; k < K; k++)
+        n += mask[k] ? 1 : 0;
     return n;
 }
 
@@ -20,17 +21,18 @@ static void gather_rows(float *dst, const float *src, const int *idx, int N, int
 /* dst[idx[r]] += g[r] */
 static void scatter_rows(float *dst, const float *g, const int *idx, int N, int D) {
     for (int r = 0; r < N; r++)
-        for (int d = 0; d < D; d++) dst[(size_t)idx[r] * D + d] += g[(size_t)r * D + d];
+        for (int d = 0; d < D; d++)
+            dst[(size_t)idx[r] * D + d] += g[(size_t)r * D + d];
 }
 
 /* One correlation term over row pairs (ia into A's table, ib into B's table):
  * forward into cc; backward scatters into dA_tab / dB_tab and dw (per row). */
 typedef struct {
     int N;
-    int *ia, *ib;   /* (N) row indices */
-    float *w;       /* (N) row weights or NULL */
-    int *iw;        /* (N) index of each row's weight in the weight table */
-    float *A, *B;   /* (N, D) gathered rows */
+    int *ia, *ib; /* (N) row indices */
+    float *w;     /* (N) row weights or NULL */
+    int *iw;      /* (N) index of each row's weight in the weight table */
+    float *A, *B; /* (N, D) gathered rows */
     CorrCache cc;
 } CorrTerm;
 
@@ -43,16 +45,17 @@ static void term_forward(CorrTerm *t, const float *A_tab, const float *B_tab, in
     corr_forward(&t->cc, t->A, t->B, t->w, t->N, D, divisor);
 }
 
-static void term_backward(CorrTerm *t, const float *dC, float *dA_tab, float *dB_tab,
-                          float *dw_tab, int D) {
-    float *dA = callocCheck((size_t)t->N * D, sizeof(float)); // (N, D)
-    float *dB = callocCheck((size_t)t->N * D, sizeof(float)); // (N, D)
+static void term_backward(CorrTerm *t, const float *dC, float *dA_tab, float *dB_tab, float *dw_tab,
+                          int D) {
+    float *dA = callocCheck((size_t)t->N * D, sizeof(float));           // (N, D)
+    float *dB = callocCheck((size_t)t->N * D, sizeof(float));           // (N, D)
     float *dw = t->w ? callocCheck((size_t)t->N, sizeof(float)) : NULL; // (N)
     corr_backward(&t->cc, dC, dA, dB, dw);
     scatter_rows(dA_tab, dA, t->ia, t->N, D);
     scatter_rows(dB_tab, dB, t->ib, t->N, D);
     if (dw && dw_tab)
-        for (int r = 0; r < t->N; r++) dw_tab[t->iw[r]] += dw[r];
+        for (int r = 0; r < t->N; r++)
+            dw_tab[t->iw[r]] += dw[r];
     free(dA), free(dB), free(dw);
 }
 
@@ -73,7 +76,8 @@ static void term_alloc(CorrTerm *t, int N, int weighted) {
 
 static int degenerate_channels(const CorrTerm *t, int D) {
     int n = 0;
-    for (int d = 0; d < D; d++) n += t->cc.degen_a[d] + t->cc.degen_b[d];
+    for (int d = 0; d < D; d++)
+        n += t->cc.degen_a[d] + t->cc.degen_b[d];
     return n;
 }
 
@@ -84,27 +88,24 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
     float *dC = callocCheck((size_t)D * D, sizeof(float)); // (D, D)
     double loss = 0.0;
     int degen = 0;
-    memset(g, 0, sizeof *g);
+    const DrlHost *h = &m->host;
 
     if (m->h.interaction == HEAD_DP) {
         CorrTerm t;
         term_alloc(&t, Bg, 0);
-        for (int a = 0; a < Bg; a++) t.ia[a] = t.ib[a] = a;
+        for (int a = 0; a < Bg; a++)
+            t.ia[a] = t.ib[a] = a;
         term_forward(&t, m->dp.t, m->dp.v, D, (float)Bg);
         loss = decorrelation_loss(t.cc.C, D, a1, a2, dC, lambda);
         degen = degenerate_channels(&t, D);
-        if (backward) {
-            g->dt = callocCheck((size_t)Bg * D, sizeof(float));
-            g->dv = callocCheck((size_t)Bg * D, sizeof(float));
-            term_backward(&t, dC, g->dt, g->dv, NULL, D);
-        }
+        if (backward) term_backward(&t, dC, g->dt, g->dv, NULL, D);
         term_free(&t);
     } else if (variant == 1) {
         CorrTerm t;
         term_alloc(&t, Bg, 0);
         for (int a = 0; a < Bg; a++) {
-            int lt = count_valid(m->tm_g + (size_t)a * L, L);
-            int lv = count_valid(m->vm_g + (size_t)a * T, T);
+            int lt = count_valid(h->tm + (size_t)a * L, L);
+            int lv = count_valid(h->vm + (size_t)a * T, T);
             int pt_, pv;
             if (text_pick) {
                 pt_ = text_pick[a], pv = video_pick[a];
@@ -116,61 +117,59 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
             t.ia[a] = a * L + pt_;
             t.ib[a] = a * T + pv;
         }
-        term_forward(&t, m->tw.tn, m->tw.vn, D, (float)Bg);
+        term_forward(&t, h->tn, h->vn, D, (float)Bg);
         loss = decorrelation_loss(t.cc.C, D, a1, a2, dC, lambda);
         degen = degenerate_channels(&t, D);
-        if (backward) {
-            g->dtn = callocCheck((size_t)Bg * L * D, sizeof(float));
-            g->dvn = callocCheck((size_t)Bg * T * D, sizeof(float));
-            term_backward(&t, dC, g->dtn, g->dvn, NULL, D);
-        }
+        if (backward) term_backward(&t, dC, g->dtn, g->dvn, NULL, D);
         term_free(&t);
     } else {
         /* variants 2 and 3: every valid token with its best frame of its own
          * video, every valid frame with its best token (ties: first). */
         const int weighted = variant == 3;
         int ntok = 0, nfrm = 0;
-        for (int a = 0; a < Bg; a++) ntok += count_valid(m->tm_g + (size_t)a * L, L);
-        for (int b = 0; b < Bg; b++) nfrm += count_valid(m->vm_g + (size_t)b * T, T);
+        for (int a = 0; a < Bg; a++)
+            ntok += count_valid(h->tm + (size_t)a * L, L);
+        for (int b = 0; b < Bg; b++)
+            nfrm += count_valid(h->vm + (size_t)b * T, T);
         CorrTerm tok, frm;
         term_alloc(&tok, ntok, weighted);
         term_alloc(&frm, nfrm, weighted);
         int r = 0;
         for (int a = 0; a < Bg; a++) {
-            const int16_t *arg = m->tw.t2v_arg + ((size_t)a * Bg + a) * L; // (L) argmax_j S[a,a,i,:]
+            const int16_t *arg = h->targ + (size_t)a * L; // (L) argmax_j S[a,a,i,:]
             for (int i = 0; i < L; i++) {
-                if (!m->tm_g[(size_t)a * L + i]) continue;
+                if (!h->tm[(size_t)a * L + i]) continue;
                 tok.ia[r] = a * L + i;
                 tok.ib[r] = a * T + arg[i];
                 tok.iw[r] = a * L + i;
-                if (weighted) tok.w[r] = m->wt[(size_t)a * L + i];
+                if (weighted) tok.w[r] = h->wt[(size_t)a * L + i];
                 r++;
             }
         }
         r = 0;
         for (int b = 0; b < Bg; b++) {
-            const int16_t *arg = m->tw.v2t_arg + ((size_t)b * Bg + b) * T; // (T) argmax_i S[b,b,:,j]
+            const int16_t *arg = h->varg + (size_t)b * T; // (T) argmax_i S[b,b,:,j]
             for (int j = 0; j < T; j++) {
-                if (!m->vm_g[(size_t)b * T + j]) continue;
+                if (!h->vm[(size_t)b * T + j]) continue;
                 frm.ia[r] = b * T + j;
                 frm.ib[r] = b * L + arg[j];
                 frm.iw[r] = b * T + j;
-                if (weighted) frm.w[r] = m->wv[(size_t)b * T + j];
+                if (weighted) frm.w[r] = h->wv[(size_t)b * T + j];
                 r++;
             }
         }
-        term_forward(&tok, m->tw.tn, m->tw.vn, D, weighted ? (float)Bg : (float)ntok);
-        term_forward(&frm, m->tw.vn, m->tw.tn, D, weighted ? (float)Bg : (float)nfrm);
+        term_forward(&tok, h->tn, h->vn, D, weighted ? (float)Bg : (float)ntok);
+        term_forward(&frm, h->vn, h->tn, D, weighted ? (float)Bg : (float)nfrm);
         float *C = mallocCheck(sizeof(float) * (size_t)D * D); // (D, D) (C1 + C2) / 2
-        for (size_t k = 0; k < (size_t)D * D; k++) C[k] = 0.5f * (tok.cc.C[k] + frm.cc.C[k]);
+        for (size_t k = 0; k < (size_t)D * D; k++)
+            C[k] = 0.5f * (tok.cc.C[k] + frm.cc.C[k]);
         loss = decorrelation_loss(C, D, a1, a2, dC, lambda);
         degen = degenerate_channels(&tok, D) + degenerate_channels(&frm, D);
         if (backward) {
-            for (size_t k = 0; k < (size_t)D * D; k++) dC[k] *= 0.5f;
-            g->dtn = callocCheck((size_t)Bg * L * D, sizeof(float));
-            g->dvn = callocCheck((size_t)Bg * T * D, sizeof(float));
-            term_backward(&tok, dC, g->dtn, g->dvn, weighted ? m->d_wt : NULL, D);
-            term_backward(&frm, dC, g->dvn, g->dtn, weighted ? m->d_wv : NULL, D);
+            for (size_t k = 0; k < (size_t)D * D; k++)
+                dC[k] *= 0.5f;
+            term_backward(&tok, dC, g->dtn, g->dvn, weighted ? g->dwt : NULL, D);
+            term_backward(&frm, dC, g->dvn, g->dtn, weighted ? g->dwv : NULL, D);
         }
         free(C);
         term_free(&tok);

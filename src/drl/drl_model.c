@@ -31,8 +31,8 @@ void drl_model_init(DrlModel *m, const DrlOps *ops, const DrlComm *comm, const C
     if (h->agg != HEAD_AGG_NONE)
         m->frame_pos = params_add_dims(&m->pt, "frame_position_embeddings.weight", 2, ctx, D, 0, 0);
     if (h->agg == HEAD_AGG_SEQTRANSF)
-        transformer_init(&m->agg_tf, &m->pt, "transformerClip", (int)D, (int)(D / 64 > 0 ? D / 64 : 1),
-                         h->agg_layers, DRL_HEAD_LN_EPS, 0);
+        transformer_init(&m->agg_tf, &m->pt, "transformerClip", (int)D,
+                         (int)(D / 64 > 0 ? D / 64 : 1), h->agg_layers, DRL_HEAD_LN_EPS, 0);
     if (h->agg == HEAD_AGG_SEQLSTM) {
         m->lstm_wih = params_add_dims(&m->pt, "lstm_visual.weight_ih_l0", 2, 4 * D, D, 0, 0);
         m->lstm_whh = params_add_dims(&m->pt, "lstm_visual.weight_hh_l0", 2, 4 * D, D, 0, 0);
@@ -57,9 +57,105 @@ void drl_model_init(DrlModel *m, const DrlOps *ops, const DrlComm *comm, const C
     }
     rng_init(&m->rng, seed ^ 0x5D1CDC0FFEEULL);
     m->training = 1;
+    m->hk = ops == drl_cpu_ops() ? drl_cpu_head_kernels() : NULL;
 }
 
-static float *alloc_f(const DrlOps *ops, size_t n) { return ops->alloc(n * sizeof(float)); }
+static int tokenwise(const DrlModel *m) {
+    return m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI;
+}
+
+/* The head kernels' workspace for the allocated sizes (backend memory). */
+static void alloc_tw_ws(DrlModel *m) {
+    if (m->tw_ws) m->ops->free(m->tw_ws);
+    m->tw_ws = NULL, m->tw_ws_bytes = 0;
+    if (!m->hk || !tokenwise(m) || m->max_global == 0) return;
+    const int Bg = m->max_global;
+    m->tw_ws_bytes = m->hk->tokenwise_ws_bytes(Bg, Bg, m->L, m->T, m->D);
+    m->tw_ws = m->ops->alloc(m->tw_ws_bytes > 0 ? m->tw_ws_bytes : sizeof(float));
+}
+
+void drl_model_set_head_kernels(DrlModel *m, const DrlHeadKernels *k) {
+    m->hk = k;
+    alloc_tw_ws(m);
+}
+
+static void *hcalloc(size_t n, size_t size) {
+    return callocCheck(n > 0 ? n : 1, size);
+}
+
+/* Host mirrors of the islands the configuration uses (drl/drl_host.h). */
+static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
+    DrlHost *h = &m->host;
+    const size_t L = (size_t)m->L, T = (size_t)m->T, D = (size_t)m->D;
+    const size_t ctx = (size_t)m->shape.context_length;
+    const int dp = m->h.interaction == HEAD_DP, xti = m->h.interaction == HEAD_XTI;
+    const int cdcr = m->h.cdcr != 0 && m->h.lambda != 0.0f;
+    size_t n = 0; // floats (and ints) allocated
+    memset(h, 0, sizeof *h);
+    h->vm_local = hcalloc(Bl * T, sizeof(int32_t));
+    h->keymask = hcalloc(Bl * T, sizeof(float));
+    h->tm = hcalloc(Bg * L, sizeof(int32_t));
+    h->vm = hcalloc(Bg * T, sizeof(int32_t));
+    h->pick_t = hcalloc(Bg, sizeof(int32_t));
+    h->pick_v = hcalloc(Bg, sizeof(int32_t));
+    h->sim = hcalloc(Bg * Bg, sizeof(float));
+    h->sim_vt = hcalloc(Bg * Bg, sizeof(float));
+    h->logits_t2v = hcalloc(Bg * Bg, sizeof(float));
+    h->logits_v2t = hcalloc(Bg * Bg, sizeof(float));
+    h->dZ = hcalloc(Bg * Bg, sizeof(float));
+    h->dsim = hcalloc(Bg * Bg, sizeof(float));
+    h->dsim2 = hcalloc(Bg * Bg, sizeof(float));
+    h->wt = hcalloc(Bg * L, sizeof(float));
+    h->wv = hcalloc(Bg * T, sizeof(float));
+    h->dwt = hcalloc(Bg * L, sizeof(float));
+    h->dwv = hcalloc(Bg * T, sizeof(float));
+    n += 2 * Bl * T + 3 * Bg * (L + T) + 2 * Bg + 7 * Bg * Bg;
+    if (dp || xti) {
+        h->teot = hcalloc(Bg * D, sizeof(float));
+        h->dteot = hcalloc(Bg * D, sizeof(float));
+        h->vf = hcalloc(Bg * T * D, sizeof(float));
+        h->dvf = hcalloc(Bg * T * D, sizeof(float));
+        n += 2 * Bg * D + 2 * Bg * T * D;
+    }
+    if (cdcr) {
+        const size_t nl = dp ? 1 : L, nt = dp ? 1 : T; // dp: (Bg, D) rows
+        h->tn = hcalloc(Bg * nl * D, sizeof(float));
+        h->vn = hcalloc(Bg * nt * D, sizeof(float));
+        h->dtn = hcalloc(Bg * nl * D, sizeof(float));
+        h->dvn = hcalloc(Bg * nt * D, sizeof(float));
+        h->targ = hcalloc(Bg * L, sizeof(int16_t));
+        h->varg = hcalloc(Bg * T, sizeof(int16_t));
+        n += 2 * Bg * (nl + nt) * D + Bg * (L + T) / 2;
+    }
+    h->gtmp_n = 1;
+    if (m->h.agg == HEAD_AGG_SEQLSTM) {
+        const size_t nw = 8 * D * D + 8 * D;
+        h->lstm_F = hcalloc(Bl * T * D, sizeof(float));
+        h->lstm_out = hcalloc(Bl * T * D, sizeof(float));
+        h->lstm_dF = hcalloc(Bl * T * D, sizeof(float));
+        h->lstm_w = hcalloc(nw, sizeof(float));
+        h->lstm_dw = hcalloc(nw, sizeof(float));
+        h->gtmp_n = 4 * D * D;
+        n += 3 * Bl * T * D + 2 * nw;
+    }
+    if (xti) {
+        const size_t P = Bg * Bg, S = T + 1;
+        h->xti_x = hcalloc(P * S * D, sizeof(float));
+        h->xti_mask = hcalloc(P * S, sizeof(float));
+        if (m->h.xti_dropout > 0.0f) h->xti_drop = hcalloc(P * S * D, sizeof(float));
+        h->xti_score = hcalloc(P, sizeof(float));
+        h->pos = hcalloc(ctx * D, sizeof(float));
+        h->dpos = hcalloc(ctx * D, sizeof(float));
+        if (ctx * D > h->gtmp_n) h->gtmp_n = ctx * D;
+        n += P * S * (D + 1) + (h->xti_drop ? P * S * D : 0) + P + 2 * ctx * D;
+    }
+    h->gtmp = hcalloc(h->gtmp_n, sizeof(float));
+    return (n + h->gtmp_n) * sizeof(float);
+}
+
+static float *alloc_f(const DrlOps *ops, size_t n) {
+    return ops->alloc(n * sizeof(float));
+}
 
 void drl_model_alloc(DrlModel *m, int max_local) {
     const DrlOps *ops = m->ops;
@@ -96,11 +192,28 @@ void drl_model_alloc(DrlModel *m, int max_local) {
     m->d_frame = alloc_f(ops, Bl * T * D);
     bytes += sizeof(float) * (Bl * T * 3 * R * R + 6 * Bl * T * D + 2 * Bl * L * D + Bl * T +
                               2 * Bg * (L + T) * D + 2 * Bg * (L + T) + 4 * Bg * Bg);
-    if (m->h.agg == HEAD_AGG_SEQTRANSF) bytes += transformer_alloc(&m->agg_tf, ops, (int)Bl, (int)T);
+    if (m->h.agg == HEAD_AGG_SEQTRANSF)
+        bytes += transformer_alloc(&m->agg_tf, ops, (int)Bl, (int)T);
+    size_t host_bytes = alloc_host(m, Bl, Bg);
     if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_alloc(&m->lstm, (int)Bl, (int)T, (int)D);
-    if (m->h.interaction == HEAD_DP) dp_cache_alloc(&m->dp, (int)Bg, (int)Bg, (int)L, (int)T, (int)D);
-    if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI)
-        tokenwise_cache_alloc(&m->tw, (int)Bg, (int)Bg, (int)L, (int)T, (int)D, 1);
+    if (m->h.interaction == HEAD_DP) dp_cache_alloc(&m->dp, (int)Bg, (int)Bg, (int)T, (int)D);
+    if (tokenwise(m)) {
+        drlCheck(L < 32768 && T < 32768, "token-wise interaction: L and T must fit int16");
+        m->dsim = alloc_f(ops, Bg * Bg);
+        m->tn = alloc_f(ops, Bg * L * D);
+        m->tn_norm = alloc_f(ops, Bg * L);
+        m->vn = alloc_f(ops, Bg * T * D);
+        m->vn_norm = alloc_f(ops, Bg * T);
+        m->d_tn = alloc_f(ops, Bg * L * D);
+        m->d_vn = alloc_f(ops, Bg * T * D);
+        m->t2v_max = alloc_f(ops, Bg * Bg * L);
+        m->v2t_max = alloc_f(ops, Bg * Bg * T);
+        m->t2v_arg = ops->alloc(Bg * Bg * L * sizeof(int16_t));
+        m->v2t_arg = ops->alloc(Bg * Bg * T * sizeof(int16_t));
+        alloc_tw_ws(m);
+        bytes += sizeof(float) * (Bg * Bg + 3 * Bg * (L + T) * D + Bg * (L + T)) +
+                 Bg * Bg * (L + T) * (sizeof(float) + sizeof(int16_t)) + m->tw_ws_bytes;
+    }
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_alloc(&m->wb_text, ops, (int)(Bg * L));
         weight_branch_alloc(&m->wb_video, ops, (int)(Bg * T));
@@ -112,7 +225,13 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         bytes += transformer_alloc(&m->cross, ops, (int)P, (int)S);
         m->xti_x = alloc_f(ops, P * S * D);
         m->xti_mask = alloc_f(ops, P * S);
-        m->xti_drop = alloc_f(ops, P * S * D);
+        m->xti_tok_ids = ops->alloc(P * sizeof(int32_t));
+        m->xti_dscore = alloc_f(ops, P);
+        int32_t *ids = hcalloc(P, sizeof(int32_t)); // (P) q * S
+        for (size_t q = 0; q < P; q++)
+            ids[q] = (int32_t)(q * S);
+        ops->to_device(m->xti_tok_ids, ids, P * sizeof(int32_t));
+        free(ids);
         m->xti_tok0 = alloc_f(ops, P * D);
         m->xti_ln = alloc_f(ops, P * D);
         m->xti_ln_mean = alloc_f(ops, P);
@@ -122,30 +241,33 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         m->xti_score = alloc_f(ops, P);
         m->xti_scratch = alloc_f(ops, P * D);
         m->xti_scratch2 = alloc_f(ops, P * D);
-        bytes += sizeof(float) * (P * S * (2 * D + 1) + P * (7 * D + 3));
+        bytes += sizeof(float) * (P * S * (D + 1) + P * (7 * D + 5));
     }
     log_info("model: %zu parameters in %d tensors (%.1f MiB, with gradients %.1f MiB); "
-             "activations %.1f MiB for %zu local pairs x %zu frames",
+             "activations %.1f MiB (host mirrors %.1f MiB) for %zu local pairs x %zu frames",
              params_count_scalars(&m->pt), m->pt.count, m->pt.total * 4.0 / 1048576.0,
-             m->pt.total * 8.0 / 1048576.0, bytes / 1048576.0, Bl, T);
+             m->pt.total * 8.0 / 1048576.0, bytes / 1048576.0, host_bytes / 1048576.0, Bl, T);
 }
 
 void drl_model_free(DrlModel *m) {
     const DrlOps *ops = m->ops;
-    void *bufs[] = {m->video_norm, m->frame_feat, m->agg_x,   m->keymask, m->text_feat,
-                    m->video_feat, m->tf_g,       m->vf_g,    m->tm_g,    m->vm_g,
-                    m->wt,         m->wv,         m->sim,     m->sim_vt,  m->logits_t2v,
-                    m->logits_v2t, m->d_tf_g,     m->d_vf_g,  m->d_wt,    m->d_wv,
-                    m->d_text,     m->d_video,    m->d_frame, m->xti_x,   m->xti_mask,
-                    m->xti_drop,   m->xti_tok0,   m->xti_ln,  m->xti_ln_mean, m->xti_ln_rstd,
-                    m->xti_dense,  m->xti_pooled, m->xti_score, m->xti_scratch, m->xti_scratch2};
+    void *bufs[] = {m->video_norm,   m->frame_feat, m->agg_x,      m->keymask,   m->text_feat,
+                    m->video_feat,   m->tf_g,       m->vf_g,       m->tm_g,      m->vm_g,
+                    m->wt,           m->wv,         m->sim,        m->sim_vt,    m->logits_t2v,
+                    m->logits_v2t,   m->d_tf_g,     m->d_vf_g,     m->d_wt,      m->d_wv,
+                    m->d_text,       m->d_video,    m->d_frame,    m->xti_x,     m->xti_mask,
+                    m->xti_tok_ids,  m->xti_dscore, m->xti_tok0,   m->xti_ln,    m->xti_ln_mean,
+                    m->xti_ln_rstd,  m->xti_dense,  m->xti_pooled, m->xti_score, m->xti_scratch,
+                    m->xti_scratch2, m->dsim,       m->tn,         m->tn_norm,   m->vn,
+                    m->vn_norm,      m->d_tn,       m->d_vn,       m->t2v_max,   m->v2t_max,
+                    m->t2v_arg,      m->v2t_arg,    m->tw_ws};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]) ops->free(bufs[i]);
     if (m->h.agg == HEAD_AGG_SEQTRANSF) transformer_free(&m->agg_tf, ops);
     if (m->h.interaction == HEAD_XTI) transformer_free(&m->cross, ops);
     if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_free(&m->lstm);
     if (m->h.interaction == HEAD_DP) dp_cache_free(&m->dp);
-    if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) tokenwise_cache_free(&m->tw);
+    drl_host_free(&m->host);
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_free(&m->wb_text, ops);
         weight_branch_free(&m->wb_video, ops);
@@ -163,7 +285,8 @@ static void fill_normal(const ParamTable *pt, float *host, int i, DrlRng *rng, f
 static void fill_const(const ParamTable *pt, float *host, int i, float v) {
     if (i < 0) return;
     float *p = host + pt->info[i].offset;
-    for (size_t k = 0; k < pt->info[i].numel; k++) p[k] = v;
+    for (size_t k = 0; k < pt->info[i].numel; k++)
+        p[k] = v;
 }
 
 /* New blocks of a heads' transformer: Linear weights normal(0, 0.02), biases 0, LN 1 / 0. */
@@ -218,7 +341,8 @@ static void init_heads(DrlModel *m, float *host, DrlRng *rng, int copy_from_clip
         for (int i = 0; i < 4; i++) {
             float *p = host + pt->info[idx[i]].offset;
             rng_uniform(rng, p, pt->info[idx[i]].numel);
-            for (size_t j = 0; j < pt->info[idx[i]].numel; j++) p[j] = (2.0f * p[j] - 1.0f) * k;
+            for (size_t j = 0; j < pt->info[idx[i]].numel; j++)
+                p[j] = (2.0f * p[j] - 1.0f) * k;
         }
     }
     if (m->h.interaction == HEAD_WTI) {

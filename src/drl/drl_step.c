@@ -1,6 +1,27 @@
 /* One DRL step: towers, aggregation, gather, interaction, loss, CDCR, and the
- * whole backward (spec/model.md §3-§6, §9). The heads run on host memory
- * (CPU backend). */
+ * whole backward (spec/model.md §3-§6, §9), on any backend.
+ *
+ * Memory. Every DrlModel buffer, the flat parameter / gradient buffers and
+ * every DrlBatch pointer are backend memory (ops->alloc): host memory for
+ * the CPU table, device memory for CUDA. The towers, the seqTransf
+ * aggregation, the WTI weight branches, the xti cross model and the L2
+ * normalisations run through the op table; the token-wise ti / wti scoring
+ * (forward with argmax kept, and backward) runs through the heads' kernel
+ * table m->hk (drl/head_kernels.h: CPU here, cuda/cuda_heads.h on the GPU),
+ * which never materialises (Bg, Bg, L, T).
+ *
+ * Host islands. The small computations stay host C code on every backend and
+ * work on the host mirrors m->host (drl/drl_host.h, allocated once by
+ * drl_model_alloc): the seqTransf key mask and the gathered masks, the
+ * logit scale, the symmetric InfoNCE on (Bg, Bg), CDCR (on the normalised
+ * features, the diagonal argmaxima and the weights, downloaded when CDCR is
+ * on), dp (EOT rows and frames down, their gradients up), the seqLSTM
+ * (features and weights down, output up; backward: gradient down, dF up,
+ * weight gradients added to the flat gradient buffer), the xti sequences and
+ * dropout (drl_xti.c). Transfers go through ops->to_host / ops->to_device
+ * (memcpy on the CPU backend), so the CPU backend runs the very same code
+ * path: the PyTorch reference cases (tests/drl) check the plumbing. The step
+ * allocates nothing. */
 #include <math.h>
 #include <string.h>
 
@@ -13,58 +34,89 @@
 
 /* ---- aggregation ---------------------------------------------------------- */
 
+/* Host LSTM weights: w_ih, w_hh (4D, D), b_ih, b_hh (4D) in h->lstm_w. */
+static const float *lstm_part(const DrlModel *m, const float *base, int k) {
+    const size_t D = (size_t)m->D;
+    const size_t off[4] = {0, 4 * D * D, 8 * D * D, 8 * D * D + 4 * D};
+    return base + off[k];
+}
+
 static void agg_forward(DrlModel *m, const int32_t *vm, int Bl) {
     const DrlOps *ops = m->ops;
+    DrlHost *h = &m->host;
     const int T = m->T, D = m->D;
     const size_t n = (size_t)Bl * T * D;
     switch (m->h.agg) {
-    case HEAD_AGG_NONE: ops->copy(m->video_feat, m->frame_feat, n * sizeof(float)); break;
+    case HEAD_AGG_NONE:
+        ops->copy(m->video_feat, m->frame_feat, n * sizeof(float));
+        break;
     case HEAD_AGG_SEQTRANSF: {
         const float *E = params_at(&m->pt, m->pt.data, m->frame_pos); // (ctx, D), rows 0..T-1 used
         for (int b = 0; b < Bl; b++)
             ops->add(m->agg_x + (size_t)b * T * D, m->frame_feat + (size_t)b * T * D, E,
                      (size_t)T * D);
-        for (int k = 0; k < Bl * T; k++) m->keymask[k] = (1.0f - (float)vm[k]) * DRL_KEY_MASK_NEG;
+        ops->to_host(h->vm_local, vm, sizeof(int32_t) * (size_t)Bl * T);
+        for (int k = 0; k < Bl * T; k++)
+            h->keymask[k] = (1.0f - (float)h->vm_local[k]) * DRL_KEY_MASK_NEG;
+        ops->to_device(m->keymask, h->keymask, sizeof(float) * (size_t)Bl * T);
         transformer_fwd(&m->agg_tf, ops, &m->pt, m->agg_x, m->keymask, Bl, T);
         ops->add(m->video_feat, m->frame_feat, m->agg_x, n);
         break;
     }
-    case HEAD_AGG_SEQLSTM:
+    case HEAD_AGG_SEQLSTM: {
+        ops->to_host(h->vm_local, vm, sizeof(int32_t) * (size_t)Bl * T);
+        ops->to_host(h->lstm_F, m->frame_feat, sizeof(float) * n);
+        const int idx[4] = {m->lstm_wih, m->lstm_whh, m->lstm_bih, m->lstm_bhh};
+        for (int k = 0; k < 4; k++)
+            drl_host_get_param(ops, &m->pt, m->pt.data, idx[k],
+                               (float *)lstm_part(m, h->lstm_w, k));
         m->lstm.B = Bl;
-        lstm_agg_forward(&m->lstm, m->video_feat, m->frame_feat, vm,
-                         params_at(&m->pt, m->pt.data, m->lstm_wih),
-                         params_at(&m->pt, m->pt.data, m->lstm_whh),
-                         params_at(&m->pt, m->pt.data, m->lstm_bih),
-                         params_at(&m->pt, m->pt.data, m->lstm_bhh));
+        lstm_agg_forward(&m->lstm, h->lstm_out, h->lstm_F, h->vm_local, lstm_part(m, h->lstm_w, 0),
+                         lstm_part(m, h->lstm_w, 1), lstm_part(m, h->lstm_w, 2),
+                         lstm_part(m, h->lstm_w, 3));
+        ops->to_device(m->video_feat, h->lstm_out, sizeof(float) * n);
         break;
+    }
     }
 }
 
 /* d_video (Bl, T, D) -> d_frame (Bl, T, D) and the heads' parameter gradients. */
 static void agg_backward(DrlModel *m, int Bl) {
     const DrlOps *ops = m->ops;
+    DrlHost *h = &m->host;
     const int T = m->T, D = m->D;
     const size_t n = (size_t)Bl * T * D;
     switch (m->h.agg) {
-    case HEAD_AGG_NONE: ops->copy(m->d_frame, m->d_video, n * sizeof(float)); break;
+    case HEAD_AGG_NONE:
+        ops->copy(m->d_frame, m->d_video, n * sizeof(float));
+        break;
     case HEAD_AGG_SEQTRANSF: {
         ops->copy(m->d_frame, m->d_video, n * sizeof(float));
         ops->copy(m->agg_x, m->d_video, n * sizeof(float));
         transformer_bwd(&m->agg_tf, ops, &m->pt, m->agg_x, Bl, T); /* agg_x := d(input) */
         ops->add(m->d_frame, m->d_frame, m->agg_x, n);
         float *dE = params_at(&m->pt, m->pt.grad, m->frame_pos); // (ctx, D)
-        for (int b = 0; b < Bl; b++) ops->add(dE, dE, m->agg_x + (size_t)b * T * D, (size_t)T * D);
+        for (int b = 0; b < Bl; b++)
+            ops->add(dE, dE, m->agg_x + (size_t)b * T * D, (size_t)T * D);
         break;
     }
-    case HEAD_AGG_SEQLSTM:
-        ops->zero(m->d_frame, n * sizeof(float));
-        lstm_agg_backward(&m->lstm, m->d_frame, params_at(&m->pt, m->pt.grad, m->lstm_wih),
-                          params_at(&m->pt, m->pt.grad, m->lstm_whh),
-                          params_at(&m->pt, m->pt.grad, m->lstm_bih),
-                          params_at(&m->pt, m->pt.grad, m->lstm_bhh), m->d_video, m->frame_feat,
-                          params_at(&m->pt, m->pt.data, m->lstm_wih),
-                          params_at(&m->pt, m->pt.data, m->lstm_whh));
+    case HEAD_AGG_SEQLSTM: {
+        float *dout = h->lstm_out; // (Bl, T, D) the output's gradient
+        ops->to_host(dout, m->d_video, sizeof(float) * n);
+        memset(h->lstm_dF, 0, sizeof(float) * n);
+        const size_t nw = 8 * (size_t)D * D + 8 * (size_t)D;
+        memset(h->lstm_dw, 0, sizeof(float) * nw);
+        lstm_agg_backward(&m->lstm, h->lstm_dF, (float *)lstm_part(m, h->lstm_dw, 0),
+                          (float *)lstm_part(m, h->lstm_dw, 1),
+                          (float *)lstm_part(m, h->lstm_dw, 2),
+                          (float *)lstm_part(m, h->lstm_dw, 3), dout, h->lstm_F,
+                          lstm_part(m, h->lstm_w, 0), lstm_part(m, h->lstm_w, 1));
+        ops->to_device(m->d_frame, h->lstm_dF, sizeof(float) * n);
+        const int idx[4] = {m->lstm_wih, m->lstm_whh, m->lstm_bih, m->lstm_bhh};
+        for (int k = 0; k < 4; k++)
+            drl_host_add_grad(h, ops, &m->pt, idx[k], lstm_part(m, h->lstm_dw, k));
         break;
+    }
     }
 }
 
@@ -81,14 +133,95 @@ void drl_encode(DrlModel *m, const DrlBatch *bt, float *text_out, float *video_o
     ops->copy(video_out, m->video_feat, sizeof(float) * (size_t)Bl * T * D);
 }
 
+/* ---- host-island transfers -------------------------------------------------- */
+
+/* h->teot (Bg, D) = the EOT rows of tf_g; h->vf (Bg, T, D) = vf_g. */
+static void download_eot_and_frames(DrlModel *m, int Bg) {
+    const DrlOps *ops = m->ops;
+    DrlHost *h = &m->host;
+    const int L = m->L, T = m->T, D = m->D;
+    for (int a = 0; a < Bg; a++) {
+        const int idx = drl_text_last_index(h->tm + (size_t)a * L, L);
+        ops->to_host(h->teot + (size_t)a * D, m->tf_g + ((size_t)a * L + idx) * D,
+                     sizeof(float) * D);
+    }
+    ops->to_host(h->vf, m->vf_g, sizeof(float) * (size_t)Bg * T * D);
+}
+
+/* d_tf_g's EOT rows = h->dteot, d_vf_g = h->dvf (both zero before: the only
+ * contributions of dp and xti). */
+static void upload_eot_and_frame_grads(DrlModel *m, int Bg) {
+    const DrlOps *ops = m->ops;
+    DrlHost *h = &m->host;
+    const int L = m->L, T = m->T, D = m->D;
+    for (int a = 0; a < Bg; a++) {
+        const int idx = drl_text_last_index(h->tm + (size_t)a * L, L);
+        ops->to_device(m->d_tf_g + ((size_t)a * L + idx) * D, h->dteot + (size_t)a * D,
+                       sizeof(float) * D);
+    }
+    ops->to_device(m->d_vf_g, h->dvf, sizeof(float) * (size_t)Bg * T * D);
+}
+
+static DrlTokenwise tokenwise_args(const DrlModel *m, int Bg) {
+    DrlTokenwise tw = {.Bt = Bg,
+                       .Bv = Bg,
+                       .L = m->L,
+                       .T = m->T,
+                       .D = m->D,
+                       .tn = m->tn,
+                       .tm = m->tm_g,
+                       .vn = m->vn,
+                       .vm = m->vm_g,
+                       .wt = m->wt,
+                       .wv = m->wv,
+                       .t2v_max = m->t2v_max,
+                       .t2v_arg = m->t2v_arg,
+                       .v2t_max = m->v2t_max,
+                       .v2t_arg = m->v2t_arg,
+                       .ws = m->tw_ws};
+    return tw;
+}
+
+/* CDCR's inputs on the host: normalised features, the argmaxima of the
+ * diagonal pairs (a, a), the weights (cdcr 3), CDCR 1's picks. */
+static void download_cdcr_inputs(DrlModel *m, const DrlBatch *bt, int Bg) {
+    const DrlOps *ops = m->ops;
+    DrlHost *h = &m->host;
+    const int L = m->L, T = m->T, D = m->D;
+    if (bt->cdcr_text_pick) {
+        ops->to_host(h->pick_t, bt->cdcr_text_pick, sizeof(int32_t) * (size_t)Bg);
+        ops->to_host(h->pick_v, bt->cdcr_video_pick, sizeof(int32_t) * (size_t)Bg);
+    }
+    if (m->h.interaction == HEAD_DP) return;
+    ops->to_host(h->tn, m->tn, sizeof(float) * (size_t)Bg * L * D);
+    ops->to_host(h->vn, m->vn, sizeof(float) * (size_t)Bg * T * D);
+    if (m->h.cdcr >= 2)
+        for (int a = 0; a < Bg; a++) {
+            const size_t aa = (size_t)a * Bg + a;
+            ops->to_host(h->targ + (size_t)a * L, m->t2v_arg + aa * L, sizeof(int16_t) * L);
+            ops->to_host(h->varg + (size_t)a * T, m->v2t_arg + aa * T, sizeof(int16_t) * T);
+        }
+    if (m->h.cdcr == 3) {
+        ops->to_host(h->wt, m->wt, sizeof(float) * (size_t)Bg * L);
+        ops->to_host(h->wv, m->wv, sizeof(float) * (size_t)Bg * T);
+    }
+}
+
 /* ---- the step ------------------------------------------------------------- */
 
 DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     const DrlOps *ops = m->ops;
     ParamTable *pt = &m->pt;
+    DrlHost *h = &m->host;
     const int Bl = bt->B, world = m->comm->world, rank = m->comm->rank;
     const int Bg = Bl * world, L = m->L, T = m->T, D = m->D;
+    const HeadInteraction inter = m->h.interaction;
+    const int tokenwise = inter == HEAD_TI || inter == HEAD_WTI;
+    const int cdcr = m->h.cdcr != 0 && m->h.lambda != 0.0f;
     drlCheck(Bl >= 1 && Bl <= m->max_local, "batch larger than the model was allocated for");
+    drlCheck(!tokenwise || m->hk != NULL,
+             "no head kernels for this op table: call drl_model_set_head_kernels");
+    drlCheck(!(cdcr && inter == HEAD_XTI), "CDCR is defined for dp, ti and wti, not xti");
     if (backward) ops->zero(pt->grad, sizeof(float) * pt->total);
 
     /* towers */
@@ -101,11 +234,13 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     comm_allgather_f32(m->comm, m->video_feat, m->vf_g, (size_t)Bl * T * D);
     comm_allgather_i32(m->comm, bt->text_mask, m->tm_g, (size_t)Bl * L);
     comm_allgather_i32(m->comm, bt->video_mask, m->vm_g, (size_t)Bl * T);
+    ops->to_host(h->tm, m->tm_g, sizeof(int32_t) * (size_t)Bg * L);
+    ops->to_host(h->vm, m->vm_g, sizeof(int32_t) * (size_t)Bg * T);
 
-    const float ls = *params_at(pt, pt->data, m->clip.logit_scale);
+    float ls = 0.0f;
+    ops->to_host(&ls, params_at(pt, pt->data, m->clip.logit_scale), sizeof(float));
     const float e = expf(ls);
-    float *dZ = callocCheck((size_t)Bg * Bg, sizeof(float));    // (Bg, Bg)
-    float *dsim = callocCheck((size_t)Bg * Bg, sizeof(float));  // (Bg, Bg)
+    const size_t BB = (size_t)Bg * Bg;
     double dls = 0.0;
     DrlLosses out = {0};
     if (backward) {
@@ -114,60 +249,100 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
         ops->zero(m->d_wt, sizeof(float) * (size_t)Bg * L);
         ops->zero(m->d_wv, sizeof(float) * (size_t)Bg * T);
     }
+    memset(h->dsim, 0, sizeof(float) * BB);
+    DrlTokenwise tw = tokenwise_args(m, Bg);
 
-    if (m->h.interaction == HEAD_XTI) {
+    if (inter == HEAD_DP || inter == HEAD_XTI) download_eot_and_frames(m, Bg);
+    if (inter == HEAD_XTI) {
         out.loss_sim = xti_forward_backward(m, Bg, e, backward, &dls);
     } else {
         /* similarity */
-        if (m->h.interaction == HEAD_DP) {
-            dp_forward(&m->dp, m->sim, m->tf_g, m->tm_g, m->vf_g, m->vm_g);
+        if (inter == HEAD_DP) {
+            m->dp.Bt = m->dp.Bv = Bg;
+            memcpy(m->dp.t_raw, h->teot, sizeof(float) * (size_t)Bg * D);
+            dp_forward(&m->dp, h->sim, h->vf, h->vm);
         } else {
-            if (m->h.interaction == HEAD_WTI) {
+            if (inter == HEAD_WTI) {
                 weight_branch_fwd(&m->wb_text, ops, pt, m->tf_g, m->tm_g, Bg, L, m->wt);
                 weight_branch_fwd(&m->wb_video, ops, pt, m->vf_g, m->vm_g, Bg, T, m->wv);
             } else {
-                ti_uniform_weights(m->wt, m->tm_g, Bg, L);
-                ti_uniform_weights(m->wv, m->vm_g, Bg, T);
+                ti_uniform_weights(h->wt, h->tm, Bg, L);
+                ti_uniform_weights(h->wv, h->vm, Bg, T);
+                ops->to_device(m->wt, h->wt, sizeof(float) * (size_t)Bg * L);
+                ops->to_device(m->wv, h->wv, sizeof(float) * (size_t)Bg * T);
             }
-            m->tw.Bt = m->tw.Bv = Bg;
-            tokenwise_forward(&m->tw, m->sim, m->tf_g, m->tm_g, m->vf_g, m->vm_g, m->wt, m->wv);
+            ops->l2norm_fwd(m->tn, m->tn_norm, m->tf_g, Bg * L, D);
+            ops->l2norm_fwd(m->vn, m->vn_norm, m->vf_g, Bg * T, D);
+            m->hk->tokenwise_fwd(&tw, m->sim);
+            ops->to_host(h->sim, m->sim, sizeof(float) * BB);
         }
         /* symmetric InfoNCE (§5) */
-        double ce_t = scaled_ce_loss(m->sim, m->logits_t2v, dZ, backward ? dsim : NULL, &dls, Bg, e,
-                                0.5f, 0);
-        double ce_v = scaled_ce_loss(m->sim, m->logits_v2t, dZ, backward ? dsim : NULL, &dls, Bg, e,
-                                0.5f, 1);
-        out.loss_sim = ce_t + ce_v; /* each already weighted by 1/2 */
+        float *dsim = backward ? h->dsim : NULL;
+        double ce_t = scaled_ce_loss(h->sim, h->logits_t2v, h->dZ, dsim, &dls, Bg, e, 0.5f, 0);
+        double ce_v = scaled_ce_loss(h->sim, h->logits_v2t, h->dZ, dsim, &dls, Bg, e, 0.5f, 1);
+        out.loss_sim = ce_t + ce_v;  /* each already weighted by 1/2 */
+        for (int a = 0; a < Bg; a++) /* s^T, as xti's vT */
+            for (int b = 0; b < Bg; b++)
+                h->sim_vt[(size_t)b * Bg + a] = h->sim[(size_t)a * Bg + b];
     }
+    ops->to_device(m->sim, h->sim, sizeof(float) * BB);
+    ops->to_device(m->sim_vt, h->sim_vt, sizeof(float) * BB);
+    ops->to_device(m->logits_t2v, h->logits_t2v, sizeof(float) * BB);
+    ops->to_device(m->logits_v2t, h->logits_v2t, sizeof(float) * BB);
 
-    /* CDCR (§6) and the heads' backward */
-    float *dtn = NULL, *dvn = NULL; // direct gradients on normalised features from CDCR
-    if (m->h.cdcr != 0 && m->h.lambda != 0.0f) {
-        CdcrGrads g = {0};
-        out.loss_cdcr = drl_cdcr(m, Bg, bt->cdcr_text_pick, bt->cdcr_video_pick, backward, &g);
-        dtn = g.dtn, dvn = g.dvn;
-        if (m->h.interaction == HEAD_DP && backward) {
-            dp_backward(&m->dp, m->d_tf_g, m->d_vf_g, dsim, g.dt, g.dv, m->tm_g, m->vm_g);
-            free(g.dt), free(g.dv);
+    /* CDCR (§6): host gradients on the normalised features (and weights) */
+    CdcrGrads g = {0};
+    if (cdcr) {
+        download_cdcr_inputs(m, bt, Bg);
+        if (backward) {
+            const size_t nt = inter == HEAD_DP ? (size_t)D : (size_t)L * D;
+            const size_t nv = inter == HEAD_DP ? (size_t)D : (size_t)T * D;
+            memset(h->dtn, 0, sizeof(float) * Bg * nt);
+            memset(h->dvn, 0, sizeof(float) * Bg * nv);
+            memset(h->dwt, 0, sizeof(float) * (size_t)Bg * L);
+            memset(h->dwv, 0, sizeof(float) * (size_t)Bg * T);
+            if (inter == HEAD_DP)
+                g.dt = h->dtn, g.dv = h->dvn;
+            else
+                g.dtn = h->dtn, g.dvn = h->dvn, g.dwt = h->dwt, g.dwv = h->dwv;
         }
-    } else if (m->h.interaction == HEAD_DP && backward) {
-        dp_backward(&m->dp, m->d_tf_g, m->d_vf_g, dsim, NULL, NULL, m->tm_g, m->vm_g);
+        out.loss_cdcr = drl_cdcr(m, Bg, bt->cdcr_text_pick ? h->pick_t : NULL,
+                                 bt->cdcr_video_pick ? h->pick_v : NULL, backward, &g);
     }
     out.loss = out.loss_sim + (double)m->h.lambda * out.loss_cdcr;
 
     if (backward) {
-        if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) {
-            const int wti = m->h.interaction == HEAD_WTI;
-            tokenwise_backward(&m->tw, m->d_tf_g, m->d_vf_g, wti ? m->d_wt : NULL,
-                               wti ? m->d_wv : NULL, dsim, dtn, dvn, m->tm_g, m->vm_g, m->wt,
-                               m->wv);
+        if (inter == HEAD_DP) {
+            memset(h->dteot, 0, sizeof(float) * (size_t)Bg * D);
+            memset(h->dvf, 0, sizeof(float) * (size_t)Bg * T * D);
+            dp_backward(&m->dp, h->dteot, h->dvf, h->dsim, g.dt, g.dv, h->vm);
+        }
+        if (inter == HEAD_DP || inter == HEAD_XTI) upload_eot_and_frame_grads(m, Bg);
+        if (tokenwise) {
+            const int wti = inter == HEAD_WTI;
+            if (cdcr) {
+                ops->to_device(m->d_tn, h->dtn, sizeof(float) * (size_t)Bg * L * D);
+                ops->to_device(m->d_vn, h->dvn, sizeof(float) * (size_t)Bg * T * D);
+                if (m->h.cdcr == 3) {
+                    ops->to_device(m->d_wt, h->dwt, sizeof(float) * (size_t)Bg * L);
+                    ops->to_device(m->d_wv, h->dwv, sizeof(float) * (size_t)Bg * T);
+                }
+            } else {
+                ops->zero(m->d_tn, sizeof(float) * (size_t)Bg * L * D);
+                ops->zero(m->d_vn, sizeof(float) * (size_t)Bg * T * D);
+            }
+            ops->to_device(m->dsim, h->dsim, sizeof(float) * BB);
+            m->hk->tokenwise_bwd(&tw, m->dsim, m->d_tn, m->d_vn, wti ? m->d_wt : NULL,
+                                 wti ? m->d_wv : NULL);
+            ops->l2norm_bwd(m->d_tf_g, m->d_tn, m->tn, m->tn_norm, Bg * L, D);
+            ops->l2norm_bwd(m->d_vf_g, m->d_vn, m->vn, m->vn_norm, Bg * T, D);
             if (wti) {
                 weight_branch_bwd(&m->wb_text, ops, pt, m->tf_g, m->wt, m->d_wt, Bg, L, m->d_tf_g);
-                weight_branch_bwd(&m->wb_video, ops, pt, m->vf_g, m->wv, m->d_wv, Bg, T,
-                                  m->d_vf_g);
+                weight_branch_bwd(&m->wb_video, ops, pt, m->vf_g, m->wv, m->d_wv, Bg, T, m->d_vf_g);
             }
         }
-        *params_at(pt, pt->grad, m->clip.logit_scale) += (float)dls;
+        const float gls = (float)dls;
+        drl_host_add_grad(h, ops, pt, m->clip.logit_scale, &gls);
 
         /* the gather's backward keeps the local slice (§9) */
         ops->copy(m->d_text, m->d_tf_g + (size_t)rank * Bl * L * D, sizeof(float) * Bl * L * D);
@@ -176,7 +351,6 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
         clip_vision_bwd(&m->clip, ops, pt, m->d_frame, Bl * T);
         clip_text_bwd(&m->clip, ops, pt, m->d_text, Bl, L);
     }
-    free(dtn), free(dvn), free(dZ), free(dsim);
     m->last = out;
     return out;
 }

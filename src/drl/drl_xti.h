@@ -8,14 +8,17 @@
 
 #include "drl/drl_model.h"
 
-/* Scores all Bg x Bg pairs of the gathered features into m->sim (tV) and
- * m->sim_vt (vT), the scaled logits into m->logits_t2v / m->logits_v2t, and
- * returns L_sim. With backward: accumulates m->d_tf_g, m->d_vf_g, the xti
- * parameter gradients and *dls. */
+/* Scores all Bg x Bg pairs of the gathered features (host mirrors
+ * m->host.teot (Bg, D) EOT rows, vf (Bg, T, D), tm, vm, filled by the caller)
+ * into m->host.sim (tV) and sim_vt (vT), the scaled logits into
+ * m->host.logits_t2v / logits_v2t, and returns L_sim. With backward: writes
+ * m->host.dteot (Bg, D) and dvf (Bg, T, D) (zeroed first), accumulates the
+ * xti parameter gradients and *dls. */
 double xti_forward_backward(DrlModel *m, int Bg, float e, int backward, double *dls);
 
 /* Evaluation scoring of texts tf (Bt, L, D) against videos vf (Bv, T, D):
- * sim (Bt, Bv). Pairs are processed in chunks that fit the model's buffers. */
+ * sim (Bt, Bv). Every argument is host memory (any backend). Pairs are
+ * processed in chunks that fit the model's buffers. */
 void xti_score(DrlModel *m, const float *tf, const int32_t *tm, int Bt, const float *vf,
                const int32_t *vm, int Bv, float *sim);
 

@@ -22,7 +22,7 @@ void l2norm_rows_bwd(float *dx, const float *dy, const float *y, const float *no
     drl_cpu_ops()->l2norm_bwd(dx, dy, y, norm, N, C);
 }
 
-static int text_last_index(const int32_t *tm, int L) {
+int drl_text_last_index(const int32_t *tm, int L) {
     int len = 0;
     for (int i = 0; i < L; i++)
         len += tm[i];
@@ -32,9 +32,9 @@ static int text_last_index(const int32_t *tm, int L) {
 
 /* ---- dp ------------------------------------------------------------------ */
 
-void dp_cache_alloc(DpCache *c, int Bt, int Bv, int L, int T, int D) {
+void dp_cache_alloc(DpCache *c, int Bt, int Bv, int T, int D) {
     memset(c, 0, sizeof *c);
-    c->Bt = Bt, c->Bv = Bv, c->L = L, c->T = T, c->D = D;
+    c->Bt = Bt, c->Bv = Bv, c->T = T, c->D = D;
     c->t_raw = callocCheck((size_t)Bt * D, sizeof(float));
     c->t_norm = callocCheck((size_t)Bt, sizeof(float));
     c->t = callocCheck((size_t)Bt * D, sizeof(float));
@@ -43,21 +43,21 @@ void dp_cache_alloc(DpCache *c, int Bt, int Bv, int L, int T, int D) {
     c->v_mean = callocCheck((size_t)Bv * D, sizeof(float));
     c->v_norm = callocCheck((size_t)Bv, sizeof(float));
     c->v = callocCheck((size_t)Bv * D, sizeof(float));
+    c->dt = callocCheck((size_t)Bt * D, sizeof(float));
+    c->dv = callocCheck((size_t)Bv * D, sizeof(float));
+    c->dv_mean = callocCheck((size_t)Bv * D, sizeof(float));
+    c->dvn = callocCheck((size_t)Bv * T * D, sizeof(float));
 }
 
 void dp_cache_free(DpCache *c) {
     free(c->t_raw), free(c->t_norm), free(c->t), free(c->vn_norm), free(c->vn);
     free(c->v_mean), free(c->v_norm), free(c->v);
+    free(c->dt), free(c->dv), free(c->dv_mean), free(c->dvn);
     memset(c, 0, sizeof *c);
 }
 
-void dp_forward(DpCache *c, float *sim, const float *Tf, const int32_t *tm, const float *Vf,
-                const int32_t *vm) {
-    const int Bt = c->Bt, Bv = c->Bv, L = c->L, T = c->T, D = c->D;
-    for (int a = 0; a < Bt; a++) {
-        int idx = text_last_index(tm + (size_t)a * L, L);
-        memcpy(c->t_raw + (size_t)a * D, Tf + ((size_t)a * L + idx) * D, sizeof(float) * D);
-    }
+void dp_forward(DpCache *c, float *sim, const float *Vf, const int32_t *vm) {
+    const int Bt = c->Bt, Bv = c->Bv, T = c->T, D = c->D;
     l2norm_rows(c->t, c->t_norm, c->t_raw, Bt, D);
     l2norm_rows(c->vn, c->vn_norm, Vf, Bv * T, D);
     for (int b = 0; b < Bv; b++) {
@@ -80,28 +80,26 @@ void dp_forward(DpCache *c, float *sim, const float *Tf, const int32_t *tm, cons
                 sim, Bv);
 }
 
-void dp_backward(const DpCache *c, float *dTf, float *dVf, const float *dsim, const float *dt_in,
-                 const float *dv_in, const int32_t *tm, const int32_t *vm) {
-    const int Bt = c->Bt, Bv = c->Bv, L = c->L, T = c->T, D = c->D;
-    float *dt = callocCheck((size_t)Bt * D, sizeof(float));      // (Bt, D)
-    float *dv = callocCheck((size_t)Bv * D, sizeof(float));      // (Bv, D)
-    float *dt_raw = callocCheck((size_t)Bt * D, sizeof(float));  // (Bt, D)
-    float *dv_mean = callocCheck((size_t)Bv * D, sizeof(float)); // (Bv, D)
-    float *dvn = callocCheck((size_t)Bv * T * D, sizeof(float)); // (Bv, T, D)
-    if (dt_in) memcpy(dt, dt_in, sizeof(float) * Bt * D);
-    if (dv_in) memcpy(dv, dv_in, sizeof(float) * Bv * D);
+void dp_backward(DpCache *c, float *dt_raw, float *dVf, const float *dsim, const float *dt_in,
+                 const float *dv_in, const int32_t *vm) {
+    const int Bt = c->Bt, Bv = c->Bv, T = c->T, D = c->D;
+    float *dt = c->dt, *dv = c->dv; // (Bt, D), (Bv, D)
+    if (dt_in)
+        memcpy(dt, dt_in, sizeof(float) * Bt * D);
+    else
+        memset(dt, 0, sizeof(float) * Bt * D);
+    if (dv_in)
+        memcpy(dv, dv_in, sizeof(float) * Bv * D);
+    else
+        memset(dv, 0, sizeof(float) * Bv * D);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Bt, D, Bv, 1.0f, dsim, Bv, c->v, D, 1.0f,
                 dt, D);
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Bv, D, Bt, 1.0f, dsim, Bv, c->t, D, 1.0f,
                 dv, D);
     l2norm_rows_bwd(dt_raw, dt, c->t, c->t_norm, Bt, D);
-    for (int a = 0; a < Bt; a++) {
-        int idx = text_last_index(tm + (size_t)a * L, L);
-        float *g = dTf + ((size_t)a * L + idx) * D;
-        for (int d = 0; d < D; d++)
-            g[d] += dt_raw[(size_t)a * D + d];
-    }
-    l2norm_rows_bwd(dv_mean, dv, c->v, c->v_norm, Bv, D);
+    memset(c->dv_mean, 0, sizeof(float) * Bv * D);
+    l2norm_rows_bwd(c->dv_mean, dv, c->v, c->v_norm, Bv, D);
+    memset(c->dvn, 0, sizeof(float) * Bv * T * D);
     for (int b = 0; b < Bv; b++) {
         int cnt = 0;
         for (int t = 0; t < T; t++)
@@ -109,13 +107,12 @@ void dp_backward(const DpCache *c, float *dTf, float *dVf, const float *dsim, co
         float inv = 1.0f / (float)(cnt > 1 ? cnt : 1);
         for (int t = 0; t < T; t++) {
             if (!vm[(size_t)b * T + t]) continue;
-            float *g = dvn + ((size_t)b * T + t) * D;
+            float *g = c->dvn + ((size_t)b * T + t) * D;
             for (int d = 0; d < D; d++)
-                g[d] = dv_mean[(size_t)b * D + d] * inv;
+                g[d] = c->dv_mean[(size_t)b * D + d] * inv;
         }
     }
-    l2norm_rows_bwd(dVf, dvn, c->vn, c->vn_norm, Bv * T, D);
-    free(dt), free(dv), free(dt_raw), free(dv_mean), free(dvn);
+    l2norm_rows_bwd(dVf, c->dvn, c->vn, c->vn_norm, Bv * T, D);
 }
 
 /* ---- ti / wti ------------------------------------------------------------ */
@@ -127,68 +124,6 @@ void ti_uniform_weights(float *w, const int32_t *mask, int B, int K) {
             cnt += mask[(size_t)b * K + k] ? 1 : 0;
         for (int k = 0; k < K; k++)
             w[(size_t)b * K + k] = (cnt && mask[(size_t)b * K + k]) ? 1.0f / (float)cnt : 0.0f;
-    }
-}
-
-void tokenwise_cache_alloc(TokenwiseCache *c, int Bt, int Bv, int L, int T, int D,
-                           int keep_argmax) {
-    memset(c, 0, sizeof *c);
-    drlCheck(L < 32768 && T < 32768, "token-wise interaction: L and T must fit int16");
-    c->Bt = Bt, c->Bv = Bv, c->L = L, c->T = T, c->D = D;
-    c->keep_argmax = keep_argmax;
-    c->tn = callocCheck((size_t)Bt * L * D, sizeof(float));
-    c->tn_norm = callocCheck((size_t)Bt * L, sizeof(float));
-    c->vn = callocCheck((size_t)Bv * T * D, sizeof(float));
-    c->vn_norm = callocCheck((size_t)Bv * T, sizeof(float));
-    c->t2v_max = callocCheck((size_t)Bt * Bv * L, sizeof(float));
-    c->v2t_max = callocCheck((size_t)Bt * Bv * T, sizeof(float));
-    c->t2v_arg = callocCheck((size_t)Bt * Bv * L, sizeof(int16_t));
-    c->v2t_arg = callocCheck((size_t)Bt * Bv * T, sizeof(int16_t));
-    c->scratch = callocCheck((size_t)L * Bv * T, sizeof(float));
-}
-
-void tokenwise_cache_free(TokenwiseCache *c) {
-    free(c->tn), free(c->tn_norm), free(c->vn), free(c->vn_norm);
-    free(c->t2v_max), free(c->v2t_max), free(c->t2v_arg), free(c->v2t_arg), free(c->scratch);
-    memset(c, 0, sizeof *c);
-}
-
-/* Scores text a against Bv videos from its similarity block
- * blk (L, row >= Bv*T) = tn[a] . vn^T (row: the block's row stride). Writes
- * sim_row (Bv) and, when the out pointers are given, the per-(b, i) /
- * per-(b, j) maxima and argmaxima. */
-static void score_one_text(float *sim_row, const float *blk, const int32_t *tm_a, const int32_t *vm,
-                           const float *wt_a, const float *wv, int Bv, int L, int T, size_t row,
-                           float *t2v_max, int16_t *t2v_arg, float *v2t_max, int16_t *v2t_arg) {
-    for (int b = 0; b < Bv; b++) {
-        const int32_t *vm_b = vm + (size_t)b * T;
-        double t2v = 0.0, v2t = 0.0;
-        for (int i = 0; i < L; i++) {
-            const float *s = blk + (size_t)i * row + (size_t)b * T;
-            float mi = (float)tm_a[i];
-            float best = s[0] * mi * (float)vm_b[0];
-            int arg = 0;
-            for (int j = 1; j < T; j++) {
-                float v = s[j] * mi * (float)vm_b[j];
-                if (v > best) best = v, arg = j;
-            }
-            t2v += (double)wt_a[i] * best;
-            if (t2v_max)
-                t2v_max[(size_t)b * L + i] = best, t2v_arg[(size_t)b * L + i] = (int16_t)arg;
-        }
-        for (int j = 0; j < T; j++) {
-            float mj = (float)vm_b[j];
-            float best = blk[(size_t)b * T + j] * (float)tm_a[0] * mj;
-            int arg = 0;
-            for (int i = 1; i < L; i++) {
-                float v = blk[(size_t)i * row + (size_t)b * T + j] * (float)tm_a[i] * mj;
-                if (v > best) best = v, arg = i;
-            }
-            v2t += (double)wv[(size_t)b * T + j] * best;
-            if (v2t_max)
-                v2t_max[(size_t)b * T + j] = best, v2t_arg[(size_t)b * T + j] = (int16_t)arg;
-        }
-        sim_row[b] = (float)((t2v + v2t) * 0.5);
     }
 }
 
@@ -324,68 +259,4 @@ void tokenwise_score_normalised(float *sim, const float *tn, const int32_t *tm, 
     if (nthreads > 1) openblas_set_num_threads(blas_threads);
     free(tb), free(vb);
     packed_free(&t), packed_free(&v);
-}
-
-void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int32_t *tm,
-                       const float *Vf, const int32_t *vm, const float *wt, const float *wv) {
-    const int Bt = c->Bt, Bv = c->Bv, L = c->L, T = c->T, D = c->D;
-    l2norm_rows(c->tn, c->tn_norm, Tf, Bt * L, D);
-    l2norm_rows(c->vn, c->vn_norm, Vf, Bv * T, D);
-    for (int a = 0; a < Bt; a++) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, Bv * T, D, 1.0f,
-                    c->tn + (size_t)a * L * D, D, c->vn, D, 0.0f, c->scratch, Bv * T);
-        score_one_text(sim + (size_t)a * Bv, c->scratch, tm + (size_t)a * L, vm, wt + (size_t)a * L,
-                       wv, Bv, L, T, (size_t)Bv * T, c->t2v_max + (size_t)a * Bv * L,
-                       c->t2v_arg + (size_t)a * Bv * L, c->v2t_max + (size_t)a * Bv * T,
-                       c->v2t_arg + (size_t)a * Bv * T);
-    }
-}
-
-void tokenwise_backward(const TokenwiseCache *c, float *dTf, float *dVf, float *dwt, float *dwv,
-                        const float *dsim, const float *dtn_in, const float *dvn_in,
-                        const int32_t *tm, const int32_t *vm, const float *wt, const float *wv) {
-    const int Bt = c->Bt, Bv = c->Bv, L = c->L, T = c->T, D = c->D;
-    const int row = Bv * T;
-    float *dtn = callocCheck((size_t)Bt * L * D, sizeof(float)); // (Bt, L, D)
-    float *dvn = callocCheck((size_t)Bv * T * D, sizeof(float)); // (Bv, T, D)
-    float *coef = callocCheck((size_t)L * row, sizeof(float));   // (L, Bv*T) dsim/dS for one text
-    if (dtn_in) memcpy(dtn, dtn_in, sizeof(float) * Bt * L * D);
-    if (dvn_in) memcpy(dvn, dvn_in, sizeof(float) * Bv * T * D);
-    for (int a = 0; a < Bt; a++) {
-        memset(coef, 0, sizeof(float) * L * row);
-        const int32_t *tm_a = tm + (size_t)a * L;
-        int any = 0;
-        for (int b = 0; b < Bv; b++) {
-            float g = 0.5f * dsim[(size_t)a * Bv + b];
-            if (g == 0.0f) continue;
-            any = 1;
-            const int32_t *vm_b = vm + (size_t)b * T;
-            const float *tmax = c->t2v_max + ((size_t)a * Bv + b) * L;
-            const int16_t *targ = c->t2v_arg + ((size_t)a * Bv + b) * L;
-            const float *vmax = c->v2t_max + ((size_t)a * Bv + b) * T;
-            const int16_t *varg = c->v2t_arg + ((size_t)a * Bv + b) * T;
-            for (int i = 0; i < L; i++) {
-                int j = targ[i];
-                float w = wt[(size_t)a * L + i];
-                if (dwt) dwt[(size_t)a * L + i] += g * tmax[i];
-                if (tm_a[i] && vm_b[j]) coef[(size_t)i * row + (size_t)b * T + j] += g * w;
-            }
-            for (int j = 0; j < T; j++) {
-                int i = varg[j];
-                float w = wv[(size_t)b * T + j];
-                if (dwv) dwv[(size_t)b * T + j] += g * vmax[j];
-                if (tm_a[i] && vm_b[j]) coef[(size_t)i * row + (size_t)b * T + j] += g * w;
-            }
-        }
-        if (!any) continue;
-        /* dtn[a] (L, D) += coef (L, Bv*T) @ vn (Bv*T, D) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, L, D, row, 1.0f, coef, row, c->vn, D,
-                    1.0f, dtn + (size_t)a * L * D, D);
-        /* dvn (Bv*T, D) += coef^T (Bv*T, L) @ tn[a] (L, D) */
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, row, D, L, 1.0f, coef, row,
-                    c->tn + (size_t)a * L * D, D, 1.0f, dvn, D);
-    }
-    l2norm_rows_bwd(dTf, dtn, c->tn, c->tn_norm, Bt * L, D);
-    l2norm_rows_bwd(dVf, dvn, c->vn, c->vn_norm, Bv * T, D);
-    free(dtn), free(dvn), free(coef);
 }

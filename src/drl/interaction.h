@@ -1,17 +1,21 @@
-/* Text-video interactions of spec/model.md §4 (dp, ti, wti) with their
- * backward. Inputs are the features after aggregation; the token-wise
- * interactions never materialise the (Bt, Bv, L, T) similarity tensor: they
- * score one text against all videos at a time and keep only argmax indices.
- * Host memory (CPU backend). */
+/* Text-video interactions of spec/model.md §4 on host memory: dp with its
+ * backward (a host island of the training step, drl_step.c), the evaluation
+ * scoring of ti / wti on gathered normalised features, and helpers. The
+ * token-wise training scoring (argmax kept, and its backward) is
+ * drl/head_kernels.h, on any backend. */
 #ifndef DRL_DRL_INTERACTION_H
 #define DRL_DRL_INTERACTION_H
 
 #include <stdint.h>
 
-/* ---- dp --------------------------------------------------------------- */
+/* Index of a text's last valid token, len - 1 (PyTorch's len - 1 = -1 of an
+ * empty mask wraps to the last position): the EOT feature of dp and xti. */
+int drl_text_last_index(const int32_t *tm, int L);
+
+/* ---- dp (host memory) ------------------------------------------------- */
 typedef struct {
-    int Bt, Bv, L, T, D;
-    float *t_raw;   /* (Bt, D) Tf[a, len_a - 1] */
+    int Bt, Bv, T, D;
+    float *t_raw;   /* (Bt, D) Tf[a, len_a - 1], filled by the caller */
     float *t_norm;  /* (Bt) ||t_raw|| */
     float *t;       /* (Bt, D) normalised text features */
     float *vn_norm; /* (Bv, T) frame norms */
@@ -19,41 +23,26 @@ typedef struct {
     float *v_mean;  /* (Bv, D) masked mean of vn */
     float *v_norm;  /* (Bv) ||v_mean|| */
     float *v;       /* (Bv, D) normalised video features */
+    /* backward scratch */
+    float *dt, *dv; /* (Bt, D), (Bv, D) */
+    float *dv_mean; /* (Bv, D) */
+    float *dvn;     /* (Bv, T, D) */
 } DpCache;
 
-void dp_cache_alloc(DpCache *c, int Bt, int Bv, int L, int T, int D);
+void dp_cache_alloc(DpCache *c, int Bt, int Bv, int T, int D);
 void dp_cache_free(DpCache *c);
-/* sim (Bt, Bv) = t_a . v_b */
-void dp_forward(DpCache *c, float *sim, const float *Tf, const int32_t *tm, const float *Vf,
-                const int32_t *vm);
-/* Accumulates dTf (Bt, L, D), dVf (Bv, T, D) from dsim (Bt, Bv) and from
- * optional direct gradients on the normalised features dt (Bt, D), dv (Bv, D)
- * (CDCR's dp variant uses them; NULL when absent). */
-void dp_backward(const DpCache *c, float *dTf, float *dVf, const float *dsim, const float *dt,
-                 const float *dv, const int32_t *tm, const int32_t *vm);
+/* sim (Bt, Bv) = t_a . v_b from c->t_raw (Bt, D) and Vf (Bv, T, D), vm (Bv, T).
+ * Uses the first Bt / Bv rows (c->Bt, c->Bv may be set below the allocation). */
+void dp_forward(DpCache *c, float *sim, const float *Vf, const int32_t *vm);
+/* Accumulates dt_raw (Bt, D) (the gradient of the EOT rows) and dVf (Bv, T, D)
+ * from dsim (Bt, Bv) and from optional direct gradients on the normalised
+ * features dt (Bt, D), dv (Bv, D) (CDCR's dp variant; NULL when absent). */
+void dp_backward(DpCache *c, float *dt_raw, float *dVf, const float *dsim, const float *dt,
+                 const float *dv, const int32_t *vm);
 
 /* ---- ti / wti --------------------------------------------------------- */
-typedef struct {
-    int Bt, Bv, L, T, D;
-    int keep_argmax;     /* training: keep the argmax indices for backward */
-    float *tn, *tn_norm; /* (Bt, L, D), (Bt, L) normalised tokens, their norms */
-    float *vn, *vn_norm; /* (Bv, T, D), (Bv, T) normalised frames */
-    float *t2v_max;      /* (Bt, Bv, L) max_j S */
-    float *v2t_max;      /* (Bt, Bv, T) max_i S */
-    int16_t *t2v_arg;    /* (Bt, Bv, L) argmax_j (first maximal) */
-    int16_t *v2t_arg;    /* (Bt, Bv, T) argmax_i (first maximal) */
-    float *scratch;      /* (L, Bv * T) one text's similarity block */
-} TokenwiseCache;
-
-void tokenwise_cache_alloc(TokenwiseCache *c, int Bt, int Bv, int L, int T, int D, int keep_argmax);
-void tokenwise_cache_free(TokenwiseCache *c);
-/* wt (Bt, L), wv (Bv, T): token weights (wti: softmax weights; ti: mask / count).
- * sim (Bt, Bv) = (sum_i wt max_j S + sum_j wv max_i S) / 2.
- * Normalises Tf, Vf into the cache. */
-void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int32_t *tm,
-                       const float *Vf, const int32_t *vm, const float *wt, const float *wv);
 /* Scores already-normalised features (evaluation on gathered features):
- * same similarities as tokenwise_forward but tn/vn given; no argmax kept.
+ * the similarities of DrlHeadKernels.tokenwise_fwd; no argmax kept.
  * Only valid tokens x valid frames are multiplied (packed, cache-sized
  * tiles in parallel over OpenMP threads, each a single-threaded sgemm; the
  * OpenBLAS thread count is restored on return); a padded side adds the 0 of
@@ -62,13 +51,6 @@ void tokenwise_forward(TokenwiseCache *c, float *sim, const float *Tf, const int
 void tokenwise_score_normalised(float *sim, const float *tn, const int32_t *tm, const float *vn,
                                 const int32_t *vm, const float *wt, const float *wv, int Bt, int Bv,
                                 int L, int T, int D, float *scratch /* (L, Bv*T) */);
-/* Backward from dsim (Bt, Bv): accumulates dTf (Bt, L, D), dVf (Bv, T, D),
- * dwt (Bt, L), dwv (Bv, T) (NULL to skip), plus optional direct gradients on
- * the normalised features dtn (Bt, L, D), dvn (Bv, T, D) from CDCR. */
-void tokenwise_backward(const TokenwiseCache *c, float *dTf, float *dVf, float *dwt, float *dwv,
-                        const float *dsim, const float *dtn, const float *dvn, const int32_t *tm,
-                        const int32_t *vm, const float *wt, const float *wv);
-
 /* ti weights: wt[a,i] = tm[a,i] / sum_i tm[a,i] (0 when the row is empty). */
 void ti_uniform_weights(float *w, const int32_t *mask, int B, int K);
 

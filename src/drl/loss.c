@@ -12,9 +12,11 @@ double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale) {
     for (int a = 0; a < B; a++) {
         const float *z = Z + (size_t)a * B;
         float mx = z[0];
-        for (int b = 1; b < B; b++) mx = z[b] > mx ? z[b] : mx;
+        for (int b = 1; b < B; b++)
+            mx = z[b] > mx ? z[b] : mx;
         double sum = 0.0;
-        for (int b = 0; b < B; b++) sum += exp((double)z[b] - mx);
+        for (int b = 0; b < B; b++)
+            sum += exp((double)z[b] - mx);
         double lse = log(sum) + mx;
         total += lse - z[a];
         if (dZ) {
@@ -32,7 +34,8 @@ static void standardise(float *z, float *sd_out, unsigned char *degen, const flo
                         int D) {
     for (int d = 0; d < D; d++) {
         double mean = 0.0;
-        for (int n = 0; n < N; n++) mean += x[(size_t)n * D + d];
+        for (int n = 0; n < N; n++)
+            mean += x[(size_t)n * D + d];
         mean /= N;
         double ss = 0.0;
         for (int n = 0; n < N; n++) {
@@ -70,7 +73,8 @@ void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w,
     if (w) {
         wzb = mallocCheck(sizeof(float) * (size_t)N * D);
         for (int n = 0; n < N; n++)
-            for (int d = 0; d < D; d++) wzb[(size_t)n * D + d] = w[n] * c->zb[(size_t)n * D + d];
+            for (int d = 0; d < D; d++)
+                wzb[(size_t)n * D + d] = w[n] * c->zb[(size_t)n * D + d];
         zb = wzb;
     }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, N, 1.0f / divisor, c->za, D, zb, D,
@@ -108,8 +112,9 @@ void corr_backward(const CorrCache *c, const float *dC, float *dA, float *dB, fl
     if (c->w) {
         for (int n = 0; n < N; n++) {
             if (dw) {
-                /* dw_n = za_n . (dC zb_n) / div = sum_p za_np dzb'_np with dzb' = zb dC^T... use dza:
-                 * dza_n = zb_n dC^T / div, so za_n . dza_n = sum_pq za_np dC_pq zb_nq / div. */
+                /* dw_n = za_n . (dC zb_n) / div = sum_p za_np dzb'_np with dzb' = zb dC^T... use
+                 * dza: dza_n = zb_n dC^T / div, so za_n . dza_n = sum_pq za_np dC_pq zb_nq / div.
+                 */
                 double acc = 0.0;
                 for (int d = 0; d < D; d++)
                     acc += (double)c->za[(size_t)n * D + d] * dza[(size_t)n * D + d];

@@ -15,11 +15,11 @@ double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale);
 typedef struct {
     int N, D;
     float divisor;
-    const float *w; /* (N) or NULL, borrowed */
-    float *za, *zb; /* (N, D) standardised rows */
-    float *sda, *sdb; /* (D) the sd used (1 where degenerate) */
+    const float *w;                   /* (N) or NULL, borrowed */
+    float *za, *zb;                   /* (N, D) standardised rows */
+    float *sda, *sdb;                 /* (D) the sd used (1 where degenerate) */
     unsigned char *degen_a, *degen_b; /* (D) 1 where the sd was degenerate */
-    float *C;       /* (D, D) */
+    float *C;                         /* (D, D) */
 } CorrCache;
 
 void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w, int N, int D,

@@ -15,23 +15,29 @@ void lstm_cache_alloc(LstmCache *c, int B, int T, int D) {
     c->c = callocCheck((size_t)B * T * D, sizeof(float));
     c->h = callocCheck((size_t)B * T * D, sizeof(float));
     c->tanhc = callocCheck((size_t)B * T * D, sizeof(float));
+    c->dgates = callocCheck((size_t)B * T * 4 * D, sizeof(float));
+    c->dh = callocCheck((size_t)D, sizeof(float));
+    c->dc = callocCheck((size_t)D, sizeof(float));
 }
 
 void lstm_cache_free(LstmCache *c) {
     free(c->len), free(c->gates), free(c->c), free(c->h), free(c->tanhc);
+    free(c->dgates), free(c->dh), free(c->dc);
     memset(c, 0, sizeof *c);
 }
 
-static float sigmoidf(float x) { return 1.0f / (1.0f + expf(-x)); }
+static float sigmoidf(float x) {
+    return 1.0f / (1.0f + expf(-x));
+}
 
 void lstm_agg_forward(LstmCache *c, float *out, const float *F, const int32_t *vm,
-                      const float *w_ih, const float *w_hh, const float *b_ih,
-                      const float *b_hh) {
+                      const float *w_ih, const float *w_hh, const float *b_ih, const float *b_hh) {
     const int B = c->B, T = c->T, D = c->D, G = 4 * D;
     c->maxlen = 0;
     for (int b = 0; b < B; b++) {
         int n = 0;
-        for (int t = 0; t < T; t++) n += vm[(size_t)b * T + t] ? 1 : 0;
+        for (int t = 0; t < T; t++)
+            n += vm[(size_t)b * T + t] ? 1 : 0;
         c->len[b] = n;
         if (n > c->maxlen) c->maxlen = n;
     }
@@ -41,7 +47,8 @@ void lstm_agg_forward(LstmCache *c, float *out, const float *F, const int32_t *v
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < c->len[b]; t++) {
             float *g = c->gates + ((size_t)b * T + t) * G; // (4D)
-            for (int k = 0; k < G; k++) g[k] += b_ih[k] + b_hh[k];
+            for (int k = 0; k < G; k++)
+                g[k] += b_ih[k] + b_hh[k];
             if (t > 0) {
                 const float *hp = c->h + ((size_t)b * T + t - 1) * D;
                 cblas_sgemv(CblasRowMajor, CblasNoTrans, G, D, 1.0f, w_hh, D, hp, 1, 1.0f, g, 1);
@@ -66,11 +73,14 @@ void lstm_agg_forward(LstmCache *c, float *out, const float *F, const int32_t *v
             float *o = out + ((size_t)b * T + t) * D;
             if (t < c->len[b]) {
                 const float *hh = c->h + ((size_t)b * T + t) * D;
-                for (int d = 0; d < D; d++) o[d] = hh[d] + f[d];
+                for (int d = 0; d < D; d++)
+                    o[d] = hh[d] + f[d];
             } else if (t < c->maxlen) {
-                for (int d = 0; d < D; d++) o[d] = f[d]; /* 0 + F */
+                for (int d = 0; d < D; d++)
+                    o[d] = f[d]; /* 0 + F */
             } else {
-                for (int d = 0; d < D; d++) o[d] = f[d] + f[d]; /* original copied in, + F */
+                for (int d = 0; d < D; d++)
+                    o[d] = f[d] + f[d]; /* original copied in, + F */
             }
         }
 }
@@ -79,15 +89,17 @@ void lstm_agg_backward(const LstmCache *c, float *dF, float *dw_ih, float *dw_hh
                        float *db_hh, const float *dout, const float *F, const float *w_ih,
                        const float *w_hh) {
     const int B = c->B, T = c->T, D = c->D, G = 4 * D;
-    float *dgates = callocCheck((size_t)B * T * G, sizeof(float)); // (B, T, 4D) pre-activation grads
-    float *dh = callocCheck((size_t)D, sizeof(float));             // (D) carried hidden grad
-    float *dc = callocCheck((size_t)D, sizeof(float));             // (D) carried cell grad
+    float *dgates = c->dgates; // (B, T, 4D) pre-activation grads
+    float *dh = c->dh;         // (D) carried hidden grad
+    float *dc = c->dc;         // (D) carried cell grad
+    memset(dgates, 0, sizeof(float) * (size_t)B * T * G);
     for (int b = 0; b < B; b++) {
         for (int t = 0; t < T; t++) {
             const float *g = dout + ((size_t)b * T + t) * D;
             float *df = dF + ((size_t)b * T + t) * D;
             float k = (t >= c->maxlen && t >= c->len[b]) ? 2.0f : 1.0f;
-            for (int d = 0; d < D; d++) df[d] += k * g[d];
+            for (int d = 0; d < D; d++)
+                df[d] += k * g[d];
         }
         memset(dh, 0, sizeof(float) * D);
         memset(dc, 0, sizeof(float) * D);
@@ -125,5 +137,4 @@ void lstm_agg_backward(const LstmCache *c, float *dF, float *dw_ih, float *dw_hh
     if (dw_ih)
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, G, D, B * T, 1.0f, dgates, G, F, D,
                     1.0f, dw_ih, D);
-    free(dgates), free(dh), free(dc);
 }

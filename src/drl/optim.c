@@ -49,11 +49,43 @@ void bertadam_free(BertAdam *opt) {
     memset(opt, 0, sizeof *opt);
 }
 
-static double tensor_sq_norm(const float *g, size_t n) {
+/* Sums of squares in fixed chunks: each chunk is summed in order, the chunk
+ * sums in chunk order, so the result does not depend on the thread count
+ * (a tensor of one chunk sums exactly as a plain loop). */
+#define OPTIM_CHUNK        ((size_t)1 << 16)
+#define OPTIM_PARALLEL_MIN ((size_t)1 << 15)
+
+static double chunk_sq(const float *g, size_t n) {
     double acc = 0.0;
     for (size_t k = 0; k < n; k++)
         acc += (double)g[k] * g[k];
     return acc;
+}
+
+/* When scale != 1 the tensor is first scaled in place (g = g * scale, the
+ * float product) and the sum is of the scaled values. */
+static double scale_sq_norm(float *g, size_t n, float scale) {
+    const size_t chunks = (n + OPTIM_CHUNK - 1) / OPTIM_CHUNK;
+    double small[64];
+    double *part = chunks <= 64 ? small : mallocCheck(chunks * sizeof(double)); // (chunks)
+#pragma omp parallel for schedule(static) if (n >= OPTIM_PARALLEL_MIN)
+    for (size_t c = 0; c < chunks; c++) {
+        float *x = g + c * OPTIM_CHUNK;
+        const size_t len = c + 1 < chunks ? OPTIM_CHUNK : n - c * OPTIM_CHUNK;
+        if (scale != 1.0f)
+            for (size_t k = 0; k < len; k++)
+                x[k] *= scale;
+        part[c] = chunk_sq(x, len);
+    }
+    double acc = 0.0;
+    for (size_t c = 0; c < chunks; c++)
+        acc += part[c];
+    if (part != small) free(part);
+    return acc;
+}
+
+static double tensor_sq_norm(const float *g, size_t n) {
+    return scale_sq_norm((float *)g, n, 1.0f); /* scale 1 never writes */
 }
 
 /* The norm of tensor i's gradient as torch.norm returns it: an fp16 tensor's
@@ -101,6 +133,7 @@ int logit_scale_clamp(float *ls) {
 }
 
 static void scale_tensor(float *g, size_t n, float f) {
+#pragma omp parallel for simd schedule(static) if (n >= OPTIM_PARALLEL_MIN)
     for (size_t k = 0; k < n; k++)
         g[k] *= f;
 }
@@ -152,7 +185,17 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
             for (size_t k = 0; k < pt->info[i].numel; k++)
                 g[k] = half_round(g[k]);
         }
-    double total = grad_global_norm(opt, pt, grads);
+    /* sq (count): each tensor's sum of squares, kept current through the
+     * global scaling so the per-tensor clipping needs no second read */
+    double *sq = callocCheck((size_t)pt->count, sizeof(double));
+    double acc = 0.0;
+    for (int i = 0; i < pt->count; i++) {
+        if (!opt->has_grad[i]) continue;
+        sq[i] = tensor_sq_norm(grads + pt->info[i].offset, pt->info[i].numel);
+        double nrm = opt->fp16[i] ? (double)half_round((float)sqrt(sq[i])) : sqrt(sq[i]);
+        acc += nrm * nrm;
+    }
+    const double total = sqrt(acc); /* = grad_global_norm */
     opt->last_grad_norm = total;
     if (s->max_grad_norm > 0.0) {
         double coef = grad_clip_coef(s->max_grad_norm, total);
@@ -160,10 +203,13 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
             for (int i = 0; i < pt->count; i++) {
                 if (!opt->has_grad[i]) continue;
                 float *g = grads + pt->info[i].offset;
-                scale_tensor(g, pt->info[i].numel, (float)coef);
-                if (opt->fp16[i])
+                if (opt->fp16[i]) {
+                    scale_tensor(g, pt->info[i].numel, (float)coef);
                     for (size_t k = 0; k < pt->info[i].numel; k++)
                         g[k] = half_round(g[k]);
+                } else {
+                    sq[i] = scale_sq_norm(g, pt->info[i].numel, (float)coef);
+                }
             }
     }
     for (int i = 0; i < pt->count; i++) {
@@ -174,7 +220,7 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
         if (s->max_grad_norm > 0.0 && opt->fp16[i]) {
             fp16_clip_tensor(g, p->numel, s->max_grad_norm);
         } else if (s->max_grad_norm > 0.0) {
-            double coef = grad_clip_coef(s->max_grad_norm, sqrt(tensor_sq_norm(g, p->numel)));
+            double coef = grad_clip_coef(s->max_grad_norm, sqrt(sq[i]));
             if (coef < 1.0) scale_tensor(g, p->numel, (float)coef);
         }
         double lr = bertadam_tensor_lr(opt, i);
@@ -186,7 +232,9 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
             opt->steps[i]++;
             continue;
         }
-        for (size_t k = 0; k < p->numel; k++) {
+        const size_t n = p->numel;
+#pragma omp parallel for simd schedule(static) if (n >= OPTIM_PARALLEL_MIN)
+        for (size_t k = 0; k < n; k++) {
             m[k] = b1 * m[k] + (1.0f - b1) * g[k];
             v[k] = b2 * v[k] + (1.0f - b2) * g[k] * g[k];
             float u = m[k] / (sqrtf(v[k]) + eps);
@@ -198,4 +246,5 @@ void bertadam_step(BertAdam *opt, const ParamTable *pt, float *params, float *gr
     if (opt->logit_scale >= 0) {
         logit_scale_clamp(params + pt->info[opt->logit_scale].offset);
     }
+    free(sq);
 }

@@ -33,7 +33,8 @@ void weight_branch_alloc(WeightBranch *wb, const DrlOps *ops, int maxN) {
 }
 
 void weight_branch_free(WeightBranch *wb, const DrlOps *ops) {
-    for (int l = 0; l < 2; l++) ops->free(wb->hid[l]), ops->free(wb->act[l]);
+    for (int l = 0; l < 2; l++)
+        ops->free(wb->hid[l]), ops->free(wb->act[l]);
     ops->free(wb->logit), ops->free(wb->dh), ops->free(wb->da), ops->free(wb->dlogit);
 }
 
@@ -42,8 +43,7 @@ void weight_branch_init_params(const WeightBranch *wb, const ParamTable *pt, flo
     for (int l = 0; l < wb->layers; l++) {
         const ParamInfo *w = &pt->info[wb->w[l]];
         rng_normal((DrlRng *)rng, host_flat + w->offset, w->numel, 0.0f, 0.02f);
-        memset(host_flat + pt->info[wb->b[l]].offset, 0,
-               sizeof(float) * pt->info[wb->b[l]].numel);
+        memset(host_flat + pt->info[wb->b[l]].offset, 0, sizeof(float) * pt->info[wb->b[l]].numel);
     }
 }
 

@@ -11,15 +11,15 @@
 #include "ops/ops.h"
 
 typedef struct {
-    int arch, D, layers;   /* layers = arch linear layers */
-    int w[3], b[3];        /* parameter indices per linear layer */
-    int maxN;              /* rows: sequences x positions */
-    float *hid[2];         /* (maxN, D) pre-ReLU outputs of the hidden layers */
-    float *act[2];         /* (maxN, D) post-ReLU */
-    float *logit;          /* (maxN) */
-    float *dh;             /* (maxN, D) scratch */
-    float *da;             /* (maxN, D) scratch */
-    float *dlogit;         /* (maxN) */
+    int arch, D, layers; /* layers = arch linear layers */
+    int w[3], b[3];      /* parameter indices per linear layer */
+    int maxN;            /* rows: sequences x positions */
+    float *hid[2];       /* (maxN, D) pre-ReLU outputs of the hidden layers */
+    float *act[2];       /* (maxN, D) post-ReLU */
+    float *logit;        /* (maxN) */
+    float *dh;           /* (maxN, D) scratch */
+    float *da;           /* (maxN, D) scratch */
+    float *dlogit;       /* (maxN) */
 } WeightBranch;
 
 void weight_branch_init(WeightBranch *wb, ParamTable *pt, const char *prefix, int arch, int D);

@@ -1,0 +1,62 @@
+/* Host mirrors of the DRL step's "host islands" (drl_step.c): the small
+ * computations that stay host C code on every backend (the loss on (Bg, Bg),
+ * CDCR, dp, the LSTM, mask conversions, the xti sequences and dropout,
+ * logit_scale) read and write these buffers; copies to and from the model's
+ * backend buffers go through ops->to_host / ops->to_device (memcpy on the CPU
+ * backend). Allocated once by drl_model_alloc, sized for the configuration
+ * (NULL where the configuration does not need a buffer). */
+#ifndef DRL_DRL_DRL_HOST_H
+#define DRL_DRL_DRL_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/params.h"
+#include "ops/ops.h"
+
+typedef struct {
+    /* masks */
+    int32_t *vm_local;        /* (Bl, T) the batch's video mask */
+    float *keymask;           /* (Bl, T) seqTransf additive key mask */
+    int32_t *tm, *vm;         /* (Bg, L), (Bg, T) gathered masks */
+    int32_t *pick_t, *pick_v; /* (Bg) CDCR 1 picks */
+    /* loss */
+    float *sim, *sim_vt;            /* (Bg, Bg) */
+    float *logits_t2v, *logits_v2t; /* (Bg, Bg) */
+    float *dZ, *dsim, *dsim2;       /* (Bg, Bg) */
+    /* token weights and their gradients (ti/wti) */
+    float *wt, *wv;   /* (Bg, L), (Bg, T) */
+    float *dwt, *dwv; /* (Bg, L), (Bg, T) */
+    /* dp / xti: EOT text rows and the gathered video features */
+    float *teot, *dteot; /* (Bg, D) */
+    float *vf, *dvf;     /* (Bg, T, D) */
+    /* CDCR on the token-wise heads */
+    float *tn, *vn;       /* (Bg, L, D), (Bg, T, D) normalised features */
+    float *dtn, *dvn;     /* (Bg, L, D), (Bg, T, D) CDCR's gradients on them */
+    int16_t *targ, *varg; /* (Bg, L), (Bg, T) argmaxima of the diagonal pairs (a, a) */
+    /* seqLSTM */
+    float *lstm_F, *lstm_out; /* (Bl, T, D) frame features in, aggregated out / its gradient */
+    float *lstm_dF;           /* (Bl, T, D) */
+    float *lstm_w;            /* (8D*D + 8D) w_ih, w_hh, b_ih, b_hh */
+    float *lstm_dw;           /* (8D*D + 8D) their gradients */
+    /* xti */
+    float *xti_x;      /* (P, 1+T, D) sequences / their gradient */
+    float *xti_mask;   /* (P, 1+T) */
+    float *xti_drop;   /* (P, 1+T, D) dropout multipliers */
+    float *xti_score;  /* (P) */
+    float *pos, *dpos; /* (ctx, D) cross position table and its gradient */
+    /* gradient accumulation scratch */
+    float *gtmp; /* (gtmp_n) */
+    size_t gtmp_n;
+} DrlHost;
+
+void drl_host_free(DrlHost *h);
+
+/* dst (n) host = tensor `index` of flat (data or grad, backend memory). */
+void drl_host_get_param(const DrlOps *ops, const ParamTable *pt, const float *flat, int index,
+                        float *dst);
+/* grad[index] += g (host, numel floats), through the host scratch h->gtmp. */
+void drl_host_add_grad(DrlHost *h, const DrlOps *ops, const ParamTable *pt, int index,
+                       const float *g);
+
+#endif
