@@ -216,6 +216,7 @@ int main(int argc, char **argv) {
     drl_model_init(&m, ops, &comm, &shape, &hs, 42);
     drl_model_alloc(&m, o.pairs);
     drl_model_init_random(&m, 42);
+    bench_backend_model_ready(&be, &m);
     const int B = o.pairs, L = m.L, T = m.T, R = m.R;
     AdamSettings as = adam_settings(B);
     BertAdam opt;

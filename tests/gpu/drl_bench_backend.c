@@ -11,6 +11,9 @@
 #ifdef DRL_HAVE_CUDA
 #include "cuda/cuda_backend.h"
 #include "cuda/cuda_optim.h"
+#ifdef DRL_HAVE_CUDA_HEADS
+#include "cuda/cuda_heads.h"
+#endif
 #endif
 
 static double now_s(void) {
@@ -96,6 +99,20 @@ double bench_backend_matrix_tflops(const BenchBackend *b, int tiny) {
     return cpu_matmul_tflops(b->ops, tiny ? 256 : 1024, 3);
 }
 
+void bench_backend_model_ready(BenchBackend *b, DrlModel *m) {
+    if (!b->cuda) return;
+#ifdef DRL_HAVE_CUDA_HEADS
+    drl_model_set_head_kernels(m, drl_cuda_head_kernels());
+#endif
+#if defined(DRL_HAVE_CUDA) && defined(DRL_BENCH_PARAM_SHADOW)
+    if (drl_cuda_get_precision() == DRL_CUDA_BF16) {
+        drl_cuda_register_param_shadow(m->pt.data, m->pt.total);
+        b->shadow = 1;
+    }
+#endif
+    (void)m;
+}
+
 void bench_backend_optim_alloc(BenchBackend *b, const ParamTable *pt) {
     if (!b->cuda) return;
     b->m = b->ops->alloc(pt->total * sizeof(float)); // (total)
@@ -138,6 +155,10 @@ double bench_backend_peak_gib(const BenchBackend *b) {
 }
 
 void bench_backend_close(BenchBackend *b) {
+#if defined(DRL_HAVE_CUDA) && defined(DRL_BENCH_PARAM_SHADOW)
+    if (b->shadow) drl_cuda_release_param_shadow();
+#endif
+    b->shadow = 0;
     if (b->m) b->ops->free(b->m);
     if (b->v) b->ops->free(b->v);
     b->m = b->v = NULL;

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "drl/drl_model.h"
 #include "drl/optim.h"
 #include "model/params.h"
 #include "ops/ops.h"
@@ -20,6 +21,7 @@ typedef struct {
     const char *rate_what;   /* what the matrix rate measured */
     const char *memory_what; /* what the peak memory counts */
     float *m, *v;            /* (total) Adam moments on the device (CUDA only) */
+    int shadow;              /* 1: a bf16 parameter copy is registered */
 } BenchBackend;
 
 /* Opens "cpu" or "cuda" at a matrix precision ("bf16", "tf32", "fp32"; the
@@ -32,6 +34,13 @@ int bench_backend_open(BenchBackend *b, const char *name, const char *precision,
  * (whatever the step's precision), the backend's fp32 matmul at n^3 on the
  * CPU (n = 256 for tiny runs, 1024 otherwise). */
 double bench_backend_matrix_tflops(const BenchBackend *b, int tiny);
+
+/* What the training run does once the model is built (train/run_backend.c):
+ * on CUDA, the heads' device kernels (cuda/cuda_heads.h, when the build has
+ * them: DRL_HAVE_CUDA_HEADS) and, at bf16, the bf16 copy of the parameters
+ * that the matrix products read and the update refreshes
+ * (drl_cuda_register_param_shadow: DRL_BENCH_PARAM_SHADOW). */
+void bench_backend_model_ready(BenchBackend *b, DrlModel *m);
 
 /* Zero-filled moments for the optimizer (CUDA: device buffers; the CPU
  * update keeps them in the BertAdam struct). */
