@@ -1,6 +1,7 @@
 /* The CPU backend's op table. */
 #include "ops/ops.h"
 
+#include "cpu/cpu_im2col.h"
 #include "cpu/cpu_internal.h"
 
 static const DrlOps cpu_ops = {
@@ -38,6 +39,7 @@ static const DrlOps cpu_ops = {
     .rowmax_fwd = cpu_rowmax_fwd,
     .rowmax_bwd = cpu_rowmax_bwd,
     .round_fp16 = cpu_round_fp16,
+    .im2col = cpu_im2col,
 };
 
 const DrlOps *drl_cpu_ops(void) {

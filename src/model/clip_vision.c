@@ -10,32 +10,13 @@ static float *G(const ParamTable *pt, int i) {
     return params_at(pt, pt->grad, i);
 }
 
-/* patches (F*G*G, 3*P*P) from frames (F, 3, R, R): row (f, gy, gx), column
- * (c, ky, kx) — the flattened conv1 kernel's order. Rows of P pixels are
- * contiguous in both, so this is F*G*G*3*P copies of P floats. */
-static void im2col(const DrlOps *ops, float *patches, const float *frames, int F, int Pp, int Gg) {
-    const size_t R = (size_t)Pp * Gg, K = 3 * (size_t)Pp * Pp, row = (size_t)Pp * sizeof(float);
-    for (int f = 0; f < F; f++)
-        for (int gy = 0; gy < Gg; gy++)
-            for (int gx = 0; gx < Gg; gx++) {
-                float *dst = patches + (((size_t)f * Gg + gy) * Gg + gx) * K; // (K)
-                for (int ch = 0; ch < 3; ch++)
-                    for (int ky = 0; ky < Pp; ky++) {
-                        const float *src = frames +
-                                           (((size_t)f * 3 + ch) * R + (size_t)gy * Pp + ky) * R +
-                                           (size_t)gx * Pp;
-                        ops->copy(dst + ((size_t)ch * Pp + ky) * Pp, src, row);
-                    }
-            }
-}
-
 void clip_vision_fwd(Clip *c, const DrlOps *ops, const ParamTable *pt, const float *frames, int F,
                      float *out) {
     drlCheck(F > 0 && F <= c->max_frames, "more frames than the CLIP arena was sized for");
     const int Wv = c->s.vision_width, D = c->s.embed_dim, Pp = c->s.patch, Gg = c->s.grid;
     const int GG = Gg * Gg, S = GG + 1, K = 3 * Pp * Pp;
     c->last_frames = F;
-    im2col(ops, c->patches, frames, F, Pp, Gg);
+    ops->im2col(c->patches, frames, F, Pp, Gg);                   // (F*GG, K) conv1 patches
     if (c->fp16) ops->round_fp16(c->patches, (size_t)F * GG * K); /* image.type(fp16) */
     // patch_emb (F*GG, Wv) = patches (F*GG, K) @ conv1 (Wv, K)^T
     ops->linear_fwd(c->patch_emb, c->patches, P(pt, c->conv1), NULL, F * GG, K, Wv);

@@ -23,7 +23,7 @@ typedef struct DrlOps {
     const char *name; /* "cpu" or "cuda" */
 
     /* ---- memory (device memory for CUDA, host memory for CPU) ---------- */
-    void *(*alloc)(size_t bytes);               /* zero-filled */
+    void *(*alloc)(size_t bytes); /* zero-filled */
     void (*free)(void *p);
     void (*zero)(void *p, size_t bytes);
     void (*to_device)(void *dst, const void *src_host, size_t bytes);
@@ -43,8 +43,8 @@ typedef struct DrlOps {
     /* out (N, OC) = inp (N, IC) @ m (IC, OC) */
     void (*matmul_fwd)(float *out, const float *inp, const float *m, int N, int IC, int OC);
     /* dinp (N, IC) += dout @ m^T ; dm (IC, OC) += inp^T @ dout */
-    void (*matmul_bwd)(float *dinp, float *dm, const float *dout, const float *inp,
-                       const float *m, int N, int IC, int OC);
+    void (*matmul_bwd)(float *dinp, float *dm, const float *dout, const float *inp, const float *m,
+                       int N, int IC, int OC);
 
     /* ---- LayerNorm over the last axis, biased variance, fp32 ------------ */
     /* out (N, C); mean (N), rstd (N) saved for backward; g, b (C) */
@@ -116,6 +116,13 @@ typedef struct DrlOps {
     /* x (n) = the nearest IEEE binary16 value of x, ties to even, in place
      * (src/ops/half.h half_round: subnormals kept, overflow to +-inf). */
     void (*round_fp16)(float *x, size_t n);
+
+    /* ---- conv1 patch extraction (CLIP's vision stem) -------------------- */
+    /* patches (F*G*G, 3*P*P) from frames (F, 3, R, R), R = P*G: row
+     * (f, gy, gx), column (c, ky, kx) (the flattened conv1 kernel's order):
+     * patches[(f*G + gy)*G + gx][(c*P + ky)*P + kx] =
+     * frames[f][c][gy*P + ky][gx*P + kx]. */
+    void (*im2col)(float *patches, const float *frames, int F, int P, int G);
 } DrlOps;
 
 /* The CPU backend (always present). */
