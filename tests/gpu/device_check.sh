@@ -16,7 +16,7 @@
 # DRY_RUN=1 stops after the build (for machines without a GPU; the CTest
 # gpu_device_check_dryrun runs it through tests/gpu/dry_run.sh).
 # usage (device run, from the repository root; run tool: carry [".debs"],
-#   timeout_s 540):
+#   timeout_s 480):
 #   bash tests/gpu/device_check.sh
 # environment: DEBS (default .debs), PREFIX (/tmp/drl_prefix),
 #   BUILD (/tmp/drl_gpu_build), STEPS (8 timed steps; PyTorch 5), DRY_RUN (0),
@@ -81,17 +81,17 @@ fi
 
 say "3. cross-backend test"
 xb=0
-run env OMP_NUM_THREADS=8 timeout 180 "$BUILD/test_cuda_cross_backend" || xb=$?
+run env OMP_NUM_THREADS=8 timeout 120 "$BUILD/test_cuda_cross_backend" || xb=$?
 
 say "4. DRL step benchmark (ours): ViT-B/32 + WTI + seqTransf + CDCR 3, 128 x 12, bf16"
 mkdir -p "$FIG"
 rm -f "$FIG/bench_drl_step.json"
-run env OMP_NUM_THREADS=8 timeout 150 "$BUILD/bench_drl_step" --backend cuda --precision bf16 \
+run env OMP_NUM_THREADS=8 timeout 120 "$BUILD/bench_drl_step" --backend cuda --precision bf16 \
     --steps "$STEPS" --json "$FIG/bench_drl_step.json" || true
 say "5. the same step in PyTorch (bf16 autocast), the ratio and the goals"
 ours=()
 [ -f "$FIG/bench_drl_step.json" ] && ours=(--ours "$FIG/bench_drl_step.json")
-run timeout 180 python3 "$ROOT/tests/gpu/bench_drl_step.py" --device cuda "${ours[@]}" \
+run timeout 150 python3 "$ROOT/tests/gpu/bench_drl_step.py" --device cuda "${ours[@]}" \
     --json "$FIG/bench_drl_step_pytorch.json" || true
 say "device check done (cross-backend exit status $xb)"
 exit "$xb"
