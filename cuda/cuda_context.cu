@@ -101,6 +101,10 @@ extern "C" const char *drl_cuda_precision_name(DrlCudaPrecision p) {
     return "?";
 }
 
+extern "C" size_t drl_cuda_workspace_bytes(void) {
+    return cuda_ctx()->workspace_bytes;
+}
+
 extern "C" void drl_cuda_mem_stats(size_t *current, size_t *peak) {
     if (current) *current = g_ctx.mem_current;
     if (peak) *peak = g_ctx.mem_peak;

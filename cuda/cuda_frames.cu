@@ -5,12 +5,17 @@
 __constant__ float clip_mean[3] = {0.48145466f, 0.4578275f, 0.40821073f};
 __constant__ float clip_std[3] = {0.26862954f, 0.26130258f, 0.27577711f};
 
-__global__ void normalise_frames_kernel(float *out, const uint8_t *in, int N, int R) {
-    // out (N, 3, R, R), in (N, R, R, 3); t indexes out
+__global__ void normalise_frames_kernel(float *out, const uint8_t *in, const int32_t *mask, int N,
+                                        int R) {
+    // out (N, 3, R, R), in (N, R, R, 3), mask (N) or NULL; t indexes out
     size_t plane = (size_t)R * R, total = (size_t)N * 3 * plane;
     for (size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x; t < total;
          t += (size_t)gridDim.x * blockDim.x) {
         size_t n = t / (3 * plane), rem = t % (3 * plane);
+        if (mask && !mask[n]) { // a padded frame: zeros of the normalised input
+            out[t] = 0.0f;
+            continue;
+        }
         int c = (int)(rem / plane);
         size_t yx = rem % plane;
         float x = (float)in[(n * plane + yx) * 3 + c] / 255.0f;
@@ -30,11 +35,16 @@ __global__ void im2col_kernel(float *patches, const float *frames, int F, int P,
     }
 }
 
-extern "C" void drl_cuda_normalise_frames(float *out, const uint8_t *in, int N, int R) {
+extern "C" void drl_cuda_normalise_frames_masked(float *out, const uint8_t *in, const int32_t *mask,
+                                                 int N, int R) {
     size_t total = (size_t)N * 3 * R * R;
     if (total == 0) return;
-    normalise_frames_kernel<<<cuda_grid(total, 256), 256>>>(out, in, N, R);
+    normalise_frames_kernel<<<cuda_grid(total, 256), 256>>>(out, in, mask, N, R);
     cudaCheckLaunch();
+}
+
+extern "C" void drl_cuda_normalise_frames(float *out, const uint8_t *in, int N, int R) {
+    drl_cuda_normalise_frames_masked(out, in, NULL, N, R);
 }
 
 extern "C" void drl_cuda_im2col(float *patches, const float *frames, int F, int P, int G) {

@@ -56,6 +56,10 @@ typedef struct {
     size_t scratch_bytes[3];
     size_t mem_current, mem_peak;
     int smem_optin; /* max dynamic shared memory per block (opt-in) */
+    /* the bf16 copy of the flat parameters (drl_cuda_register_param_shadow) */
+    void *shadow;            /* (shadow_n) __nv_bfloat16, NULL when none */
+    const float *shadow_src; /* (shadow_n) the fp32 masters it copies */
+    size_t shadow_n;
 } CudaCtx;
 
 CudaCtx *cuda_ctx(void);
@@ -81,6 +85,14 @@ void cuda_gemm(int transa, int transb, int m, int n, int k, const float *A, int 
  * operands when it is BF16); returns 0 when no algorithm fits (nothing ran). */
 int cuda_lt_matmul(CudaCtx *c, int transa, int transb, int m, int n, int k, const void *A, int lda,
                    const void *B, int ldb, float beta, float *C, int ldc, const float *bias);
+
+/* The bf16 copy's element for x when the whole operand [x, x + extent)
+ * lies inside the registered flat parameters and the precision is BF16,
+ * else NULL (cuda_linear.cu). */
+const void *cuda_param_shadow_lookup(const float *x, size_t extent);
+/* The copy's base when w is the registered flat buffer itself (the Adam
+ * update) and the precision is BF16, else NULL. */
+void *cuda_param_shadow_for(const float *w);
 
 /* ---- kernel families (one .cu each), the DrlOps entries ---- */
 extern "C" {

@@ -4,7 +4,9 @@
  *   linear  out^T (OC, N)  = W^T^T . X^T   -> gemm(T, N, OC, N, IC, W, IC, X, IC)
  * and likewise for the backward and matmul products (comments per call).
  * Precision: FP32 (CUBLAS_COMPUTE_32F), TF32 (COMPUTE_32F_FAST_TF32) or BF16
- * (operands rounded to bf16 in scratch, fp32 accumulation and output). The
+ * (operands rounded to bf16 in scratch, fp32 accumulation and output; a
+ * weight inside the registered flat parameters is read from their bf16 copy,
+ * kept up to date by the Adam update with stochastic rounding). The
  * bias rides in cuBLASLt's BIAS epilogue; when the heuristics offer no
  * algorithm for it, the output is preset to the bias and beta = 1. */
 #include <cuda_bf16.h>
@@ -27,9 +29,57 @@ __global__ void bias_broadcast_kernel(float *c, const float *bias, int m, int n,
     }
 }
 
-/* A bf16 copy of the column-major (rows, cols, ld) matrix in scratch `slot`. */
+/* ---- the bf16 copy of the flat parameters ---------------------------------- */
+
+extern "C" void drl_cuda_register_param_shadow(const float *flat, size_t n) {
+    CudaCtx *c = cuda_ctx();
+    if (c->shadow && (c->shadow_src != flat || c->shadow_n != n)) drl_cuda_release_param_shadow();
+    if (!c->shadow) {
+        cudaCheck(cudaMalloc(&c->shadow, (n ? n : 1) * sizeof(__nv_bfloat16)));
+        cuda_count_alloc((ptrdiff_t)((n ? n : 1) * sizeof(__nv_bfloat16)));
+    }
+    c->shadow_src = flat;
+    c->shadow_n = n;
+    if (n) {
+        to_bf16_kernel<<<cuda_grid(n, 256), 256>>>((__nv_bfloat16 *)c->shadow, flat, n);
+        cudaCheckLaunch();
+    }
+}
+
+extern "C" void drl_cuda_release_param_shadow(void) {
+    CudaCtx *c = cuda_ctx();
+    if (!c->shadow) return;
+    cudaCheck(cudaFree(c->shadow));
+    cuda_count_alloc(-(ptrdiff_t)((c->shadow_n ? c->shadow_n : 1) * sizeof(__nv_bfloat16)));
+    c->shadow = NULL;
+    c->shadow_src = NULL;
+    c->shadow_n = 0;
+}
+
+extern "C" size_t drl_cuda_param_shadow_bytes(void) {
+    CudaCtx *c = cuda_ctx();
+    return c->shadow ? c->shadow_n * sizeof(__nv_bfloat16) : 0;
+}
+
+const void *cuda_param_shadow_lookup(const float *x, size_t extent) {
+    CudaCtx *c = cuda_ctx();
+    if (!c->shadow || c->precision != DRL_CUDA_BF16 || x < c->shadow_src) return NULL;
+    size_t off = (size_t)(x - c->shadow_src);
+    if (off >= c->shadow_n || extent > c->shadow_n - off) return NULL;
+    return (const __nv_bfloat16 *)c->shadow + off;
+}
+
+void *cuda_param_shadow_for(const float *w) {
+    CudaCtx *c = cuda_ctx();
+    return c->shadow && c->precision == DRL_CUDA_BF16 && w == c->shadow_src ? c->shadow : NULL;
+}
+
+/* A bf16 copy of the column-major (rows, cols, ld) matrix: the parameters'
+ * bf16 copy when x lies in it, else converted into scratch `slot`. */
 static const void *as_bf16(int slot, const float *x, int cols, int ld) {
     size_t n = (size_t)cols * ld;
+    const void *kept = cuda_param_shadow_lookup(x, n);
+    if (kept) return kept;
     __nv_bfloat16 *dst = (__nv_bfloat16 *)cuda_scratch(slot, n * sizeof(__nv_bfloat16));
     to_bf16_kernel<<<cuda_grid(n, 256), 256>>>(dst, x, n);
     cudaCheckLaunch();

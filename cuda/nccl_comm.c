@@ -74,6 +74,16 @@ void drl_nccl_allgather(DrlNccl *c, float *recv, const float *send, size_t count
     ncclCheck(ncclAllGather(send, recv, count, ncclFloat32, c->comm, 0));
 }
 
+void drl_nccl_allgather_bytes(DrlNccl *c, void *recv, const void *send, size_t bytes) {
+    // recv (size, bytes), send (bytes): int32 masks and float features alike
+    ncclCheck(ncclAllGather(send, recv, bytes, ncclUint8, c->comm, 0));
+}
+
+void drl_nccl_allreduce_sum(DrlNccl *c, float *buf, size_t count) {
+    // buf (count) in place
+    ncclCheck(ncclAllReduce(buf, buf, count, ncclFloat32, ncclSum, c->comm, 0));
+}
+
 void drl_nccl_allreduce_mean(DrlNccl *c, float *buf, size_t count) {
     // buf (count) in place; ncclAvg divides the sum by the rank count
     ncclCheck(ncclAllReduce(buf, buf, count, ncclFloat32, ncclAvg, c->comm, 0));
@@ -82,4 +92,27 @@ void drl_nccl_allreduce_mean(DrlNccl *c, float *buf, size_t count) {
 void drl_nccl_sync(DrlNccl *c) {
     (void)c;
     cudaRtCheck(cudaStreamSynchronize(0));
+}
+
+/* ---- DrlComm's device collectives (comm/comm.h) ---------------------------- */
+
+static void bound_allgather(void *ctx, const void *local, void *global, size_t bytes) {
+    drl_nccl_allgather_bytes(ctx, global, local, bytes);
+}
+
+static void bound_sum(void *ctx, float *buf, size_t n) {
+    drl_nccl_allreduce_sum(ctx, buf, n);
+}
+
+static void bound_mean(void *ctx, float *buf, size_t n) {
+    drl_nccl_allreduce_mean(ctx, buf, n);
+}
+
+void drl_nccl_bind(DrlComm *comm, DrlNccl *c) {
+    DrlCommDevice dev = {.name = "nccl",
+                         .ctx = c,
+                         .allgather = bound_allgather,
+                         .allreduce_sum_f32 = bound_sum,
+                         .allreduce_mean_f32 = bound_mean};
+    comm_use_device(comm, &dev);
 }

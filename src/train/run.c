@@ -18,21 +18,22 @@
 #include "drl/optim.h"
 #include "eval/metrics.h"
 #include "loader/loader.h"
-#include "train/frames.h"
+#include "train/batch_stage.h"
+#include "train/mem_plan.h"
 #include "train/model_setup.h"
+#include "train/run_backend.h"
 #include "train/run_eval.h"
 #include "train/run_state.h"
 #include "viz/curves.h"
-#ifdef DRL_HAVE_CUDA
-#include "cuda/backend_select.h"
-#endif
 
 void openblas_set_num_threads(int num_threads);
 
 /* ---- signals: the only process-wide state; the handler sets one flag ------- */
 static volatile sig_atomic_t g_stop_signal; /* the signal number, 0 none */
 
-static void on_stop_signal(int sig) { g_stop_signal = sig; }
+static void on_stop_signal(int sig) {
+    g_stop_signal = sig;
+}
 
 static void install_signal_handlers(void) {
     struct sigaction sa;
@@ -44,43 +45,11 @@ static void install_signal_handlers(void) {
     sigaction(SIGUSR1, &sa, NULL);
 }
 
-/* The op backend for run.device. The CUDA backend runs every op of the
- * towers (tests/cuda, tests/gpu), but the DRL heads of the step still work on
- * host memory, so a training run uses the CPU backend: "auto" says so,
- * "cuda" is refused. Returns NULL after logging the error. */
-static const DrlOps *select_ops(const DrlConfig *cfg) {
-    const char *dev = config_enum_name("run.device", cfg->run.device);
-#ifdef DRL_HAVE_CUDA
-    char msg[512] = "";
-    const DrlOps *ops = drl_select_backend(dev, msg, sizeof msg);
-    if (!ops) {
-        log_error("run.device = \"%s\": %s", dev, msg);
-        return NULL;
-    }
-    if (msg[0]) log_info("%s", msg);
-    if (strcmp(ops->name, "cpu") != 0) {
-        if (cfg->run.device == DRL_DEVICE_CUDA) {
-            log_error("run.device = \"cuda\": the full DRL step does not run on the CUDA backend "
-                      "yet (its heads work on host memory); use \"cpu\" or \"auto\"");
-            return NULL;
-        }
-        log_info("run.device = \"auto\": a GPU is usable, but the full DRL step runs on the CPU "
-                 "backend for now");
-    }
-#else
-    if (cfg->run.device == DRL_DEVICE_CUDA) {
-        log_error("run.device = \"%s\": this build has no CUDA backend (nvcc was not found when "
-                  "it was configured); use \"cpu\" or \"auto\"", dev);
-        return NULL;
-    }
-#endif
-    return drl_cpu_ops();
-}
-
 /* ---- the run's context ------------------------------------------------------ */
 typedef struct {
     const DrlConfig *cfg;
-    const DrlComm *comm;
+    DrlComm *comm; /* the run's copy: NCCL is bound to it with the CUDA backend */
+    RunBackend be;
     LogState log;
     FILE *logfile;
     char dir[DRL_CONFIG_PATH_MAX];
@@ -89,6 +58,8 @@ typedef struct {
     Store *store;
     DrlModel model;
     BertAdam opt;
+    float *adam_m, *adam_v; /* (total) backend memory: the optimiser's moments */
+    BatchStage stage;       /* training batches in backend memory */
     RunProgress prog;
     int64_t steps_per_epoch, t_total;
     double samples_per_s;
@@ -201,17 +172,18 @@ static cJSON *both_json(const RetrievalMetrics *t2v, const RetrievalMetrics *v2t
 
 static void print_metrics(const char *what, const EvalResult *e) {
     log_info("%s: %lld queries x %lld videos%s, %.1f s", what, (long long)e->queries,
-             (long long)e->videos, e->multi_sentence ? " (multi-sentence protocol)" : "", e->seconds);
+             (long long)e->videos, e->multi_sentence ? " (multi-sentence protocol)" : "",
+             e->seconds);
     log_info("  %-10s %6s %6s %6s %6s %7s", "", "R@1", "R@5", "R@10", "MdR", "MnR");
     log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "text->video", e->t2v.r1, e->t2v.r5,
              e->t2v.r10, e->t2v.mdr, e->t2v.mnr);
     log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "video->text", e->v2t.r1, e->v2t.r5,
              e->v2t.r10, e->v2t.mdr, e->v2t.mnr);
     if (e->have_dsl) {
-        log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "t->v (DSL)", e->dsl_t2v.r1, e->dsl_t2v.r5,
-                 e->dsl_t2v.r10, e->dsl_t2v.mdr, e->dsl_t2v.mnr);
-        log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "v->t (DSL)", e->dsl_v2t.r1, e->dsl_v2t.r5,
-                 e->dsl_v2t.r10, e->dsl_v2t.mdr, e->dsl_v2t.mnr);
+        log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "t->v (DSL)", e->dsl_t2v.r1,
+                 e->dsl_t2v.r5, e->dsl_t2v.r10, e->dsl_t2v.mdr, e->dsl_t2v.mnr);
+        log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "v->t (DSL)", e->dsl_v2t.r1,
+                 e->dsl_v2t.r5, e->dsl_v2t.r10, e->dsl_v2t.mdr, e->dsl_v2t.mnr);
     }
     if (e->have_qbnorm) {
         log_info("  %-10s %6.1f %6.1f %6.1f %6.1f %7.1f", "t->v (QB)", e->qb_t2v.r1, e->qb_t2v.r5,
@@ -222,8 +194,9 @@ static void print_metrics(const char *what, const EvalResult *e) {
     RetrievalMetrics ch;
     metrics_chance(e->videos, &ch);
     log_info("  chance:    %6.1f %6.1f %6.1f %6.1f %7.1f", ch.r1, ch.r5, ch.r10, ch.mdr, ch.mnr);
-    if (e->failed) log_info("  %lld pairs have a video that failed preprocessing (scored as padding)",
-                            (long long)e->failed);
+    if (e->failed)
+        log_info("  %lld pairs have a video that failed preprocessing (scored as padding)",
+                 (long long)e->failed);
 }
 
 /* ---- training ---------------------------------------------------------------- */
@@ -239,8 +212,8 @@ static void print_metrics(const char *what, const EvalResult *e) {
 static void average_gradients(Run *r) {
     DrlModel *m = &r->model;
     comm_allreduce_mean_f32(r->comm, m->pt.grad, m->pt.total);
-    const int single = r->cfg->train.grad_scale_mode == DRL_GRADSCALE_SINGLE ||
-                       m->h.interaction == HEAD_XTI;
+    const int single =
+        r->cfg->train.grad_scale_mode == DRL_GRADSCALE_SINGLE || m->h.interaction == HEAD_XTI;
     if (!single || r->comm->world == 1) return;
     const float w = (float)r->comm->world;
     for (int i = 0; i < m->pt.count; i++)
@@ -295,7 +268,8 @@ static void reset_metrics_log(Run *r, int64_t keep_until_step) {
 
 static void save_last(Run *r) {
     if (r->comm->rank == 0)
-        run_state_save(r->ckpt_last, &r->model, &r->opt, &r->prog, r->config_text, 1);
+        run_state_save(r->ckpt_last, &r->model, &r->opt, r->adam_m, r->adam_v, &r->prog,
+                       r->config_text, 1);
     comm_barrier(r->comm);
 }
 
@@ -303,7 +277,6 @@ static void save_last(Run *r) {
 static int train_epoch(Run *r, Loader *ld, int64_t epoch) {
     const DrlConfig *cfg = r->cfg;
     DrlModel *m = &r->model;
-    const int T = m->T, R = m->R;
     const LoaderBatch *b;
     char err[1024];
     double t_data = 0.0, t_step = 0.0, t_mark = now_s();
@@ -318,14 +291,14 @@ static int train_epoch(Run *r, Loader *ld, int64_t epoch) {
         }
         if (rc == 0) break;
         double t1 = now_s();
-        frames_normalise(m->video_norm, b->frames, b->video_mask, (int64_t)b->B * T, R);
-        DrlBatch db = {.B = b->B, .ids = b->text, .text_mask = b->text_mask,
-                       .video = m->video_norm, .video_mask = b->video_mask};
+        DrlBatch db;
+        batch_stage_upload(&r->stage, m, b, &db);
         DrlLosses l = drl_step(m, &db, 1);
         if (!loss_is_finite(&l)) {
             log_error("non-finite loss at step %lld (epoch %lld): loss %g, similarity loss %g, "
-                      "CDCR loss %g", (long long)r->prog.step, (long long)epoch + 1, l.loss,
-                      l.loss_sim, l.loss_cdcr);
+                      "CDCR loss %g",
+                      (long long)r->prog.step, (long long)epoch + 1, l.loss, l.loss_sim,
+                      l.loss_cdcr);
             if (cfg->train.on_nonfinite == DRL_NONFINITE_SKIP) {
                 log_warn("on_nonfinite = \"skip\": the step is skipped");
                 continue;
@@ -337,7 +310,7 @@ static int train_epoch(Run *r, Loader *ld, int64_t epoch) {
             return 1;
         }
         average_gradients(r);
-        bertadam_step(&r->opt, &m->pt, m->pt.data, m->pt.grad);
+        run_backend_adam(&r->be, &r->opt, &m->pt, m->pt.data, m->pt.grad, r->adam_m, r->adam_v);
         r->prog.step++;
         LoaderPosition pos = loader_get_position(ld);
         r->prog.epoch = pos.epoch;
@@ -347,11 +320,12 @@ static int train_epoch(Run *r, Loader *ld, int64_t epoch) {
         loss_window += l.loss;
         window++;
         const int64_t in_epoch = pos.batch;
-        if (cfg->train.n_display > 0 && (r->prog.step % cfg->train.n_display == 0 ||
-                                         in_epoch == r->steps_per_epoch)) {
+        if (cfg->train.n_display > 0 &&
+            (r->prog.step % cfg->train.n_display == 0 || in_epoch == r->steps_per_epoch)) {
             double per_step = (now_s() - t_mark) / (double)window;
             double eta = per_step * (double)(r->t_total - r->prog.step);
-            float ls = *params_at(&m->pt, m->pt.data, m->clip.logit_scale);
+            float ls;
+            m->ops->to_host(&ls, params_at(&m->pt, m->pt.data, m->clip.logit_scale), sizeof ls);
             r->samples_per_s = (double)cfg->train.batch_size / per_step;
             log_info("epoch %lld/%d step %lld/%lld (%lld/%lld) loss %.4f lr %.3g/%.3g "
                      "logit_scale %.3f step %.2fs data %.3fs %.1f samples/s ETA %02d:%02d:%02d "
@@ -372,7 +346,8 @@ static int train_epoch(Run *r, Loader *ld, int64_t epoch) {
             cJSON_Delete(o);
             window = 0, loss_window = 0.0, t_data = t_step = 0.0, t_mark = now_s();
         }
-        if (cfg->train.checkpoint_interval > 0 && r->prog.step % cfg->train.checkpoint_interval == 0)
+        if (cfg->train.checkpoint_interval > 0 &&
+            r->prog.step % cfg->train.checkpoint_interval == 0)
             save_last(r);
         /* a signal on any rank stops every rank after the same step */
         double stop = comm_allreduce_sum_f64(r->comm, (double)g_stop_signal);
@@ -388,7 +363,7 @@ static int train_epoch(Run *r, Loader *ld, int64_t epoch) {
 
 static int evaluate(Run *r, const char *split, const char *what, EvalResult *e) {
     char err[1024];
-    if (run_evaluate(&r->model, r->cfg, r->store, split, r->comm, e, err, sizeof err)) {
+    if (run_evaluate(&r->model, &r->be, r->cfg, r->store, split, r->comm, e, err, sizeof err)) {
         log_error("evaluation on split '%s': %s", split, err);
         return 1;
     }
@@ -402,12 +377,13 @@ static void write_result(Run *r, const EvalResult *e, int trained) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "config", cfg->run.name);
     cJSON_AddStringToObject(o, "description", cfg->run.description);
-    cJSON_AddStringToObject(o, "backbone", config_enum_name("model.base_encoder", cfg->model.base_encoder));
+    cJSON_AddStringToObject(o, "backbone",
+                            config_enum_name("model.base_encoder", cfg->model.base_encoder));
     cJSON_AddStringToObject(o, "dataset", config_enum_name("data.datatype", cfg->data.datatype));
     cJSON *dev = cJSON_CreateObject();
     cJSON_AddNumberToObject(dev, "count", r->comm->world);
     cJSON_AddStringToObject(dev, "kind", r->model.ops->name);
-    cJSON_AddStringToObject(dev, "name", "CPU");
+    cJSON_AddStringToObject(dev, "name", r->be.device_name);
     cJSON_AddItemToObject(o, "devices", dev);
     cJSON_AddNumberToObject(o, "ranks", r->comm->world);
     cJSON_AddNumberToObject(o, "train_hours", trained ? r->prog.train_seconds / 3600.0 : 0.0);
@@ -436,16 +412,19 @@ static void write_result(Run *r, const EvalResult *e, int trained) {
     char *withnl = mallocCheck(len + 2);
     memcpy(withnl, text, len);
     withnl[len] = '\n', withnl[len + 1] = '\0';
-    if (write_file_atomic(path, withnl)) log_error("cannot write %s: %s", path, strerror(errno));
-    else log_info("wrote %s", path);
+    if (write_file_atomic(path, withnl))
+        log_error("cannot write %s: %s", path, strerror(errno));
+    else
+        log_info("wrote %s", path);
     free(withnl);
     free(text);
     cJSON_Delete(o);
 }
 
-int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm) {
+int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm_in) {
     Run r;
     memset(&r, 0, sizeof r);
+    DrlComm comm_copy = *comm_in, *comm = &comm_copy;
     r.cfg = cfg;
     r.comm = comm;
     log_init(&r.log, comm->rank, comm->world);
@@ -457,19 +436,21 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
         openblas_set_num_threads(cfg->run.threads);
     }
     open_outputs(&r);
-    log_info("drl_hpc %s: %s (%s), %d rank%s, device %s", DRL_VERSION, config_path, cfg->run.name,
-             comm->world, comm->world > 1 ? "s" : "", "cpu");
+    log_info("drl_hpc %s: %s (%s), %d rank%s, run.device %s", DRL_VERSION, config_path,
+             cfg->run.name, comm->world, comm->world > 1 ? "s" : "",
+             config_enum_name("run.device", cfg->run.device));
     if (comm->rank == 0) {
         log_info("effective configuration:");
         log_info("%s", r.config_text);
     }
-    int status = 0, trained = 0, have_model = 0, have_opt = 0;
+    int status = 0, trained = 0, have_model = 0, have_opt = 0, have_be = 0;
     Loader *ld = NULL;
-    const DrlOps *ops = select_ops(cfg);
-    if (!ops) {
+    if (run_backend_select(&r.be, cfg, comm)) {
         status = 2;
         goto done;
     }
+    have_be = 1;
+    const DrlOps *ops = r.be.ops;
     char err[4096];
     StoreOpenOptions so = {.expect_resolution = cfg->data.resolution};
     r.store = store_open(cfg->data.store, &so, err, sizeof err);
@@ -481,17 +462,27 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
     const int local_train = cfg->train.batch_size / comm->world;
     const int local_eval = cfg->eval.batch_size_val / comm->world;
     int max_local = local_train > local_eval ? local_train : local_eval;
+    const size_t before_model = run_backend_bytes_in_use(&r.be);
     if (model_setup(&r.model, cfg, ops, comm, max_local, err, sizeof err)) {
         log_error("%s", err);
         status = 1;
         goto done;
     }
     have_model = 1;
+    const size_t model_bytes = run_backend_bytes_in_use(&r.be) - before_model;
+    run_backend_model_ready(&r.be, &r.model);
+    MemPlan plan;
+    mem_plan_init(&plan, &r.be, &r.model, model_bytes);
     r.prog.best_r1 = -1.0;
+    if (!cfg->train.do_train) mem_plan_log(&plan);
     if (cfg->train.do_train) {
-        LoaderConfig lc = {.batch_size = local_train, .max_words = cfg->data.max_words,
-                           .max_frames = cfg->data.max_frames, .seed = (uint64_t)cfg->train.seed,
-                           .rank = comm->rank, .world = comm->world, .prefetch = 1};
+        LoaderConfig lc = {.batch_size = local_train,
+                           .max_words = cfg->data.max_words,
+                           .max_frames = cfg->data.max_frames,
+                           .seed = (uint64_t)cfg->train.seed,
+                           .rank = comm->rank,
+                           .world = comm->world,
+                           .prefetch = 1};
         ld = loader_create(r.store, cfg->data.train_split, LOADER_TRAIN, &lc, err, sizeof err);
         if (!ld) {
             log_error("training split: %s", err);
@@ -500,15 +491,20 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
         }
         r.steps_per_epoch = loader_batches_per_epoch(ld);
         if (r.steps_per_epoch < 1) {
-            log_error("training split '%s' has %lld usable pairs: fewer than one global batch of %d",
-                      cfg->data.train_split, (long long)loader_num_pairs(ld), cfg->train.batch_size);
+            log_error(
+                "training split '%s' has %lld usable pairs: fewer than one global batch of %d",
+                cfg->data.train_split, (long long)loader_num_pairs(ld), cfg->train.batch_size);
             status = 2;
             goto done;
         }
         r.t_total = r.steps_per_epoch * cfg->train.epochs;
         AdamSettings as = adam_settings_from_config(cfg, r.t_total);
         bertadam_init(&r.opt, &r.model.pt, &as);
+        run_backend_moments(&r.be, &r.opt, &r.model.pt, &r.adam_m, &r.adam_v);
         have_opt = 1;
+        batch_stage_init(&r.stage, &r.be, &r.model, local_train);
+        plan.moments = 2 * sizeof(float) * r.model.pt.total;
+        plan.staging = r.stage.bytes;
         for (int i = 0; i < r.model.pt.count; i++)
             r.opt.has_grad[i] = (uint8_t)drl_model_param_is_used(&r.model, i);
         log_info("training: %lld pairs (%lld skipped: failed videos), %lld steps per epoch, %lld "
@@ -516,12 +512,15 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
                  (long long)loader_num_pairs(ld), (long long)loader_num_failed_pairs(ld),
                  (long long)r.steps_per_epoch, (long long)r.t_total, cfg->train.batch_size,
                  local_train);
+        mem_plan_log(&plan);
         if (cfg->run.resume && access(r.ckpt_last, R_OK) == 0) {
-            if (run_state_load(r.ckpt_last, &r.model, &r.opt, &r.prog, err, sizeof err)) {
+            if (run_state_load(r.ckpt_last, &r.model, &r.opt, r.adam_m, r.adam_v, &r.prog, err,
+                               sizeof err)) {
                 log_error("resume: %s", err);
                 status = 1;
                 goto done;
             }
+            run_backend_params_changed(&r.be, &r.model);
             log_info("resumed from %s at step %lld (epoch %lld, batch %lld)", r.ckpt_last,
                      (long long)r.prog.step, (long long)r.prog.epoch + 1, (long long)r.prog.batch);
             reset_metrics_log(&r, r.prog.step);
@@ -540,8 +539,9 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
             r.prog.epoch = epoch + 1;
             r.prog.batch = 0;
             EvalResult e;
-            int do_val = cfg->data.val_split[0] && cfg->eval.eval_interval > 0 &&
-                         ((epoch + 1) % cfg->eval.eval_interval == 0 || epoch + 1 == cfg->train.epochs);
+            int do_val =
+                cfg->data.val_split[0] && cfg->eval.eval_interval > 0 &&
+                ((epoch + 1) % cfg->eval.eval_interval == 0 || epoch + 1 == cfg->train.epochs);
             if (do_val) {
                 char what[DRL_CONFIG_NAME_MAX + 64];
                 snprintf(what, sizeof what, "epoch %lld validation (%s)", (long long)epoch + 1,
@@ -556,7 +556,8 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
                     r.prog.best_r1 = r1;
                     r.prog.best_epoch = epoch + 1;
                     if (comm->rank == 0)
-                        run_state_save(r.ckpt_best, &r.model, &r.opt, &r.prog, r.config_text, 0);
+                        run_state_save(r.ckpt_best, &r.model, &r.opt, NULL, NULL, &r.prog,
+                                       r.config_text, 0);
                     log_info("best text-to-video R@1 so far (%.1f): saved %s", r1, r.ckpt_best);
                 }
                 cJSON *o = cJSON_CreateObject();
@@ -577,6 +578,7 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
                 log_error("loading the best checkpoint: %s", err);
                 status = 1;
             } else {
+                run_backend_params_changed(&r.be, &r.model);
                 log_info("evaluating the best checkpoint (epoch %lld) on the test split",
                          (long long)r.prog.best_epoch);
             }
@@ -592,8 +594,13 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm)
     }
 done:
     if (ld) loader_free(ld);
-    if (have_opt) bertadam_free(&r.opt);
+    batch_stage_free(&r.stage);
+    if (have_opt) {
+        run_backend_free_moments(&r.be, &r.opt, r.adam_m, r.adam_v);
+        bertadam_free(&r.opt);
+    }
     if (have_model) drl_model_free(&r.model);
+    if (have_be) run_backend_free(&r.be, comm);
     if (r.store) store_close(r.store);
     free(r.config_text);
     log_set_mirror(NULL);

@@ -11,24 +11,41 @@
 #include "eval/report.h"
 #include "loader/loader.h"
 #include "progress/progress.h"
-#include "train/frames.h"
+#include "train/batch_stage.h"
 
 /* Gathered features of a split, prepared for scoring. */
 typedef struct {
     DrlModel *m;
     int64_t Nq, Nv;
     int L, T, D;
-    float *tf, *vf;    /* (Nq, L, D), (Nv, T, D) raw features */
-    int32_t *tm, *vm;  /* (Nq, L), (Nv, T) */
-    float *tn, *vn;    /* (Nq, L, D), (Nv, T, D) normalised (ti/wti) */
-    float *wt, *wv;    /* (Nq, L), (Nv, T) token weights */
-    float *t, *v;      /* (Nq, D), (Nv, D) dp features */
+    float *tf, *vf;   /* (Nq, L, D), (Nv, T, D) raw features */
+    int32_t *tm, *vm; /* (Nq, L), (Nv, T) */
+    float *tn, *vn;   /* (Nq, L, D), (Nv, T, D) normalised (ti/wti) */
+    float *wt, *wv;   /* (Nq, L), (Nv, T) token weights */
+    float *t, *v;     /* (Nq, D), (Nv, D) dp features */
+    float *vf_dev;    /* (Nv, T, D) xti: the videos in backend memory */
+    int32_t *vm_dev;  /* (Nv, T) */
 } Scorer;
 
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* xti: the model scores in backend memory; rows of texts against every video. */
+static void score_rows_xti(Scorer *s, int64_t row0, int64_t nrows, float *out) {
+    const DrlOps *ops = s->m->ops;
+    const size_t L = (size_t)s->L, D = (size_t)s->D, n = (size_t)nrows, nv = (size_t)s->Nv;
+    if (n == 0 || nv == 0) return;
+    float *tf = ops->alloc(n * L * D * sizeof(float)); // (nrows, L, D) backend
+    int32_t *tm = ops->alloc(n * L * sizeof(int32_t)); // (nrows, L) backend
+    float *sim = ops->alloc(n * nv * sizeof(float));   // (nrows, Nv) backend
+    ops->to_device(tf, s->tf + (size_t)row0 * L * D, n * L * D * sizeof(float));
+    ops->to_device(tm, s->tm + (size_t)row0 * L, n * L * sizeof(int32_t));
+    xti_score(s->m, tf, tm, (int)nrows, s->vf_dev, s->vm_dev, (int)s->Nv, sim);
+    ops->to_host(out, sim, n * nv * sizeof(float));
+    ops->free(tf), ops->free(tm), ops->free(sim);
 }
 
 static int score_rows(void *ctx, int64_t row0, int64_t nrows, float *out) {
@@ -40,19 +57,18 @@ static int score_rows(void *ctx, int64_t row0, int64_t nrows, float *out) {
             for (int64_t b = 0; b < s->Nv; b++) {
                 const float *x = s->t + (row0 + a) * D, *y = s->v + b * D;
                 double acc = 0.0;
-                for (int d = 0; d < D; d++) acc += (double)x[d] * y[d];
+                for (int d = 0; d < D; d++)
+                    acc += (double)x[d] * y[d];
                 out[a * s->Nv + b] = (float)acc;
             }
         break;
     case HEAD_TI:
     case HEAD_WTI:
         tokenwise_score_normalised(out, s->tn + row0 * L * D, s->tm + row0 * L, s->vn, s->vm,
-                                   s->wt + row0 * L, s->wv, (int)nrows, (int)s->Nv, L, T, D,
-                                   NULL);
+                                   s->wt + row0 * L, s->wv, (int)nrows, (int)s->Nv, L, T, D, NULL);
         break;
     case HEAD_XTI:
-        xti_score(s->m, s->tf + row0 * L * D, s->tm + row0 * L, (int)nrows, s->vf, s->vm,
-                  (int)s->Nv, out);
+        score_rows_xti(s, row0, nrows, out);
         break;
     }
     return 0;
@@ -67,7 +83,8 @@ static void prepare_dp(Scorer *s) {
     float *vn = callocCheck((size_t)s->Nv * T * D, sizeof(float)); // (Nv, T, D)
     for (int64_t a = 0; a < s->Nq; a++) {
         int len = 0;
-        for (int i = 0; i < L; i++) len += s->tm[a * L + i];
+        for (int i = 0; i < L; i++)
+            len += s->tm[a * L + i];
         int idx = len > 0 ? len - 1 : L - 1;
         memcpy(s->t + a * D, s->tf + (a * L + idx) * D, sizeof(float) * D);
     }
@@ -78,13 +95,35 @@ static void prepare_dp(Scorer *s) {
         for (int j = 0; j < T; j++) {
             if (!s->vm[b * T + j]) continue;
             cnt++;
-            for (int d = 0; d < D; d++) s->v[b * D + d] += vn[(b * T + j) * D + d];
+            for (int d = 0; d < D; d++)
+                s->v[b * D + d] += vn[(b * T + j) * D + d];
         }
         float inv = 1.0f / (float)(cnt > 1 ? cnt : 1);
-        for (int d = 0; d < D; d++) s->v[b * D + d] *= inv;
+        for (int d = 0; d < D; d++)
+            s->v[b * D + d] *= inv;
     }
     l2norm_rows(s->v, norm, s->v, (int)s->Nv, D);
     free(norm), free(vn);
+}
+
+/* w (n, K) host = the model's weight branch over x (n, K, D), mask (n, K)
+ * host, run in backend memory in chunks of the branch's capacity. */
+static void weights_by_branch(DrlModel *m, WeightBranch *wb, const float *x, const int32_t *mask,
+                              int64_t n, int K, float *w) {
+    const DrlOps *ops = m->ops;
+    const int64_t cq = m->max_global;
+    const size_t D = (size_t)m->D, Kz = (size_t)K, cz = (size_t)cq;
+    float *xb = ops->alloc(cz * Kz * D * sizeof(float)); // (cq, K, D) backend
+    int32_t *mb = ops->alloc(cz * Kz * sizeof(int32_t)); // (cq, K) backend
+    float *wb_out = ops->alloc(cz * Kz * sizeof(float)); // (cq, K) backend
+    for (int64_t a = 0; a < n; a += cq) {
+        const size_t c = (size_t)(n - a < cq ? n - a : cq);
+        ops->to_device(xb, x + (size_t)a * Kz * D, c * Kz * D * sizeof(float));
+        ops->to_device(mb, mask + (size_t)a * Kz, c * Kz * sizeof(int32_t));
+        weight_branch_fwd(wb, ops, &m->pt, xb, mb, (int)c, K, wb_out);
+        ops->to_host(w + (size_t)a * Kz, wb_out, c * Kz * sizeof(float));
+    }
+    ops->free(xb), ops->free(mb), ops->free(wb_out);
 }
 
 static void prepare_tokenwise(Scorer *s) {
@@ -94,7 +133,8 @@ static void prepare_tokenwise(Scorer *s) {
     s->vn = callocCheck((size_t)s->Nv * T * D, sizeof(float));
     s->wt = callocCheck((size_t)s->Nq * L, sizeof(float));
     s->wv = callocCheck((size_t)s->Nv * T, sizeof(float));
-    float *norm = callocCheck((size_t)(s->Nq * L > s->Nv * T ? s->Nq * L : s->Nv * T), sizeof(float));
+    float *norm =
+        callocCheck((size_t)(s->Nq * L > s->Nv * T ? s->Nq * L : s->Nv * T), sizeof(float));
     l2norm_rows(s->tn, norm, s->tf, (int)(s->Nq * L), D);
     l2norm_rows(s->vn, norm, s->vf, (int)(s->Nv * T), D);
     free(norm);
@@ -104,17 +144,8 @@ static void prepare_tokenwise(Scorer *s) {
         return;
     }
     /* WTI weights in chunks that fit the weight branches' buffers */
-    const int64_t cq = m->max_global;
-    for (int64_t a = 0; a < s->Nq; a += cq) {
-        int n = (int)(s->Nq - a < cq ? s->Nq - a : cq);
-        weight_branch_fwd(&m->wb_text, m->ops, &m->pt, s->tf + a * L * D, s->tm + a * L, n, L,
-                          s->wt + a * L);
-    }
-    for (int64_t b = 0; b < s->Nv; b += cq) {
-        int n = (int)(s->Nv - b < cq ? s->Nv - b : cq);
-        weight_branch_fwd(&m->wb_video, m->ops, &m->pt, s->vf + b * T * D, s->vm + b * T, n, T,
-                          s->wv + b * T);
-    }
+    weights_by_branch(m, &m->wb_text, s->tf, s->tm, s->Nq, L, s->wt);
+    weights_by_branch(m, &m->wb_video, s->vf, s->vm, s->Nv, T, s->wv);
 }
 
 /* Features of a split's pairs, gathered from every rank's shard (in split order). */
@@ -133,15 +164,19 @@ static void split_features_free(SplitFeatures *f) {
 
 /* Encodes the split; with max_pairs > 0 each rank stops after its share of
  * max_pairs (a bank: any subset serves). */
-static int encode_split(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
-                        const DrlComm *comm, int64_t max_pairs, SplitFeatures *out, char *err,
-                        size_t errlen) {
+static int encode_split(DrlModel *m, const RunBackend *be, const DrlConfig *cfg, const Store *store,
+                        const char *split, const DrlComm *comm, int64_t max_pairs,
+                        SplitFeatures *out, char *err, size_t errlen) {
     memset(out, 0, sizeof *out);
-    const int L = m->L, T = m->T, D = m->D, R = m->R;
+    const int L = m->L, T = m->T, D = m->D;
     const int B = cfg->eval.batch_size_val / comm->world;
-    LoaderConfig lc = {.batch_size = B, .max_words = L, .max_frames = T,
-                       .seed = (uint64_t)cfg->train.seed, .rank = comm->rank,
-                       .world = comm->world, .prefetch = 1};
+    LoaderConfig lc = {.batch_size = B,
+                       .max_words = L,
+                       .max_frames = T,
+                       .seed = (uint64_t)cfg->train.seed,
+                       .rank = comm->rank,
+                       .world = comm->world,
+                       .prefetch = 1};
     Loader *ld = loader_create(store, split, LOADER_EVAL, &lc, err, errlen);
     if (!ld) return -1;
     int64_t n = loader_num_pairs(ld);
@@ -158,10 +193,16 @@ static int encode_split(DrlModel *m, const DrlConfig *cfg, const Store *store, c
     int32_t *tm_l = callocCheck((size_t)S * L + 1, sizeof(int32_t)); // (S, L)
     int32_t *vm_l = callocCheck((size_t)S * T + 1, sizeof(int32_t)); // (S, T)
     int32_t *vid_l = callocCheck((size_t)S + 1, sizeof(int32_t));    // (S), -1 = padding
-    for (int64_t k = 0; k < S; k++) vid_l[k] = -1;
+    for (int64_t k = 0; k < S; k++)
+        vid_l[k] = -1;
     int64_t filled = 0;
     const LoaderBatch *b;
     int rc = 1;
+    BatchStage stage;
+    batch_stage_init(&stage, be, m, B);
+    const DrlOps *ops = m->ops;
+    float *tf_b = ops->alloc((size_t)B * L * D * sizeof(float) + 1); // (B, L, D) backend
+    float *vf_b = ops->alloc((size_t)B * T * D * sizeof(float) + 1); // (B, T, D) backend
     m->training = 0;
     Progress prog;
     char label[DRL_CONFIG_NAME_MAX + 32];
@@ -170,11 +211,12 @@ static int encode_split(DrlModel *m, const DrlConfig *cfg, const Store *store, c
     for (int64_t nb = 0; nb < batches && (rc = loader_next(ld, &b, err, errlen)) == 1; nb++) {
         progress_update(&prog, nb + 1);
         if (b->count == 0) continue;
-        frames_normalise(m->video_norm, b->frames, b->video_mask, (int64_t)b->B * T, R);
-        DrlBatch db = {.B = b->count, .ids = b->text, .text_mask = b->text_mask,
-                       .video = m->video_norm, .video_mask = b->video_mask};
+        DrlBatch db;
+        batch_stage_upload(&stage, m, b, &db);
         drlCheck(filled + b->count <= S, "evaluation shard larger than expected");
-        drl_encode(m, &db, tf_l + filled * L * D, vf_l + filled * T * D);
+        drl_encode(m, &db, tf_b, vf_b);
+        ops->to_host(tf_l + filled * L * D, tf_b, sizeof(float) * (size_t)b->count * L * D);
+        ops->to_host(vf_l + filled * T * D, vf_b, sizeof(float) * (size_t)b->count * T * D);
         memcpy(tm_l + filled * L, b->text_mask, sizeof(int32_t) * b->count * L);
         memcpy(vm_l + filled * T, b->video_mask, sizeof(int32_t) * b->count * T);
         memcpy(vid_l + filled, b->video, sizeof(int32_t) * b->count);
@@ -182,6 +224,8 @@ static int encode_split(DrlModel *m, const DrlConfig *cfg, const Store *store, c
     }
     progress_finish(&prog);
     loader_free(ld);
+    ops->free(tf_b), ops->free(vf_b);
+    batch_stage_free(&stage);
     m->training = 1;
     if (rc < 0) {
         free(tf_l), free(vf_l), free(tm_l), free(vm_l), free(vid_l);
@@ -193,11 +237,11 @@ static int encode_split(DrlModel *m, const DrlConfig *cfg, const Store *store, c
     int32_t *tm = callocCheck((size_t)G * L + 1, sizeof(int32_t));
     int32_t *vm = callocCheck((size_t)G * T + 1, sizeof(int32_t));
     int32_t *vid = callocCheck((size_t)G + 1, sizeof(int32_t));
-    comm_allgather_f32(comm, tf_l, tf, (size_t)S * L * D);
-    comm_allgather_f32(comm, vf_l, vf, (size_t)S * T * D);
-    comm_allgather_i32(comm, tm_l, tm, (size_t)S * L);
-    comm_allgather_i32(comm, vm_l, vm, (size_t)S * T);
-    comm_allgather_i32(comm, vid_l, vid, (size_t)S);
+    comm_host_allgather_f32(comm, tf_l, tf, (size_t)S * L * D);
+    comm_host_allgather_f32(comm, vf_l, vf, (size_t)S * T * D);
+    comm_host_allgather_i32(comm, tm_l, tm, (size_t)S * L);
+    comm_host_allgather_i32(comm, vm_l, vm, (size_t)S * T);
+    comm_host_allgather_i32(comm, vid_l, vid, (size_t)S);
     free(tf_l), free(vf_l), free(tm_l), free(vm_l), free(vid_l);
     /* drop the padding rows (shards are contiguous; a bank's are not) */
     int64_t k = 0;
@@ -224,10 +268,20 @@ static void scorer_prepare(Scorer *s, DrlModel *m, const float *tf, const int32_
     s->tf = (float *)tf, s->tm = (int32_t *)tm, s->vf = (float *)vf, s->vm = (int32_t *)vm;
     if (m->h.interaction == HEAD_DP) prepare_dp(s);
     if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) prepare_tokenwise(s);
+    if (m->h.interaction == HEAD_XTI && nv > 0) {
+        const DrlOps *ops = m->ops;
+        const size_t T = (size_t)s->T, D = (size_t)s->D;
+        s->vf_dev = ops->alloc((size_t)nv * T * D * sizeof(float)); // (nv, T, D) backend
+        s->vm_dev = ops->alloc((size_t)nv * T * sizeof(int32_t));   // (nv, T) backend
+        ops->to_device(s->vf_dev, vf, (size_t)nv * T * D * sizeof(float));
+        ops->to_device(s->vm_dev, vm, (size_t)nv * T * sizeof(int32_t));
+    }
 }
 
 static void scorer_release(Scorer *s) {
     free(s->tn), free(s->vn), free(s->wt), free(s->wv), free(s->t), free(s->v);
+    if (s->vf_dev) s->m->ops->free(s->vf_dev);
+    if (s->vm_dev) s->m->ops->free(s->vm_dev);
 }
 
 /* sim (Nq, Nv) on rank 0 (NULL elsewhere). */
@@ -238,15 +292,16 @@ static float *score_all(Scorer *s, const DrlComm *comm, char *err, size_t errlen
 }
 
 #define QB_BANK_PAIRS 5000 /* training captions in the QB-Norm query bank */
-#define QB_BETA 20.0f
+#define QB_BETA       20.0f
 
-int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const char *split,
-                 const DrlComm *comm, EvalResult *out, char *err, size_t errlen) {
+int run_evaluate(DrlModel *m, const RunBackend *be, const DrlConfig *cfg, const Store *store,
+                 const char *split, const DrlComm *comm, EvalResult *out, char *err,
+                 size_t errlen) {
     memset(out, 0, sizeof *out);
     const double t0 = now_s();
     const int T = m->T, D = m->D;
     SplitFeatures f;
-    if (encode_split(m, cfg, store, split, comm, 0, &f, err, errlen)) return -1;
+    if (encode_split(m, be, cfg, store, split, comm, 0, &f, err, errlen)) return -1;
     const int64_t n = f.n;
     out->failed = f.failed;
     /* unique videos in order of first appearance; several captions per video
@@ -255,16 +310,18 @@ int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const ch
     int32_t *first = callocCheck((size_t)n + 1, sizeof(int32_t));     // (Nv) pair of each column
     int64_t nv = 0;
     int32_t maxvid = 0;
-    for (int64_t k = 0; k < n; k++) maxvid = f.vid[k] > maxvid ? f.vid[k] : maxvid;
+    for (int64_t k = 0; k < n; k++)
+        maxvid = f.vid[k] > maxvid ? f.vid[k] : maxvid;
     int32_t *col = callocCheck((size_t)maxvid + 1, sizeof(int32_t));
-    for (int32_t k = 0; k <= maxvid; k++) col[k] = -1;
+    for (int32_t k = 0; k <= maxvid; k++)
+        col[k] = -1;
     for (int64_t k = 0; k < n; k++) {
         if (col[f.vid[k]] < 0) col[f.vid[k]] = (int32_t)nv, first[nv++] = (int32_t)k;
         cap_video[k] = col[f.vid[k]];
     }
     free(col);
-    float *vf = callocCheck((size_t)nv * T * D + 1, sizeof(float));   // (nv, T, D) unique videos
-    int32_t *vm = callocCheck((size_t)nv * T + 1, sizeof(int32_t));   // (nv, T)
+    float *vf = callocCheck((size_t)nv * T * D + 1, sizeof(float)); // (nv, T, D) unique videos
+    int32_t *vm = callocCheck((size_t)nv * T + 1, sizeof(int32_t)); // (nv, T)
     for (int64_t c = 0; c < nv; c++) {
         memcpy(vf + c * T * D, f.vf + (int64_t)first[c] * T * D, sizeof(float) * T * D);
         memcpy(vm + c * T, f.vm + (int64_t)first[c] * T, sizeof(int32_t) * T);
@@ -290,7 +347,7 @@ int run_evaluate(DrlModel *m, const DrlConfig *cfg, const Store *store, const ch
         /* QB-Norm's query bank: training pairs (texts against the test videos,
          * and training videos against the test captions) */
         SplitFeatures bank;
-        if (encode_split(m, cfg, store, cfg->data.train_split, comm, QB_BANK_PAIRS, &bank, err,
+        if (encode_split(m, be, cfg, store, cfg->data.train_split, comm, QB_BANK_PAIRS, &bank, err,
                          errlen)) {
             rc = -1;
         } else {

@@ -21,12 +21,16 @@ typedef struct {
 } RunProgress;
 
 /* Writes path atomically; config_text is stored as the `config` attribute.
- * with_optimizer 0 writes the parameters only (best.h5). */
-void run_state_save(const char *path, const DrlModel *m, const BertAdam *opt,
-                    const RunProgress *p, const char *config_text, int with_optimizer);
-/* Loads a full state written by run_state_save. Returns 0, or -1 with err. */
-int run_state_load(const char *path, DrlModel *m, BertAdam *opt, RunProgress *p, char *err,
-                   size_t errlen);
+ * with_optimizer 0 writes the parameters only (best.h5; adam_m, adam_v may
+ * be NULL). adam_m, adam_v (pt.total) are the moments in backend memory (the
+ * model's ops read them), opt holds the host state (step counters). */
+void run_state_save(const char *path, const DrlModel *m, const BertAdam *opt, const float *adam_m,
+                    const float *adam_v, const RunProgress *p, const char *config_text,
+                    int with_optimizer);
+/* Loads a full state written by run_state_save (moments into adam_m, adam_v,
+ * backend memory). Returns 0, or -1 with err. */
+int run_state_load(const char *path, DrlModel *m, BertAdam *opt, float *adam_m, float *adam_v,
+                   RunProgress *p, char *err, size_t errlen);
 /* Loads the parameters only (best.h5). */
 int run_state_load_params(const char *path, DrlModel *m, char *err, size_t errlen);
 

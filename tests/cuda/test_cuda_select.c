@@ -64,6 +64,19 @@ static void test_select(void **state) {
     assert_non_null(strstr(msg, "expected \"cpu\", \"cuda\" or \"auto\""));
 }
 
+/* run.precision maps onto the backend's setting without touching a device
+ * (the run sets it before the first op), with the configuration's names. */
+static void test_precision_setting(void **state) {
+    (void)state;
+    const DrlCudaPrecision all[3] = {DRL_CUDA_FP32, DRL_CUDA_TF32, DRL_CUDA_BF16};
+    const char *names[3] = {"fp32", "tf32", "bf16"};
+    for (int i = 0; i < 3; i++) {
+        drl_cuda_set_precision(all[i]);
+        assert_int_equal(drl_cuda_get_precision(), all[i]);
+        assert_string_equal(drl_cuda_precision_name(all[i]), names[i]);
+    }
+}
+
 /* Without a device, the CUDA table's first use ends the process with status 1
  * and a message naming the reason and the way out. */
 static void test_ops_without_device_die_clearly(void **state) {
@@ -106,6 +119,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_available_matches_driver),
         cmocka_unit_test(test_select),
+        cmocka_unit_test(test_precision_setting),
         cmocka_unit_test(test_ops_without_device_die_clearly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

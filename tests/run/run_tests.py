@@ -305,6 +305,40 @@ def test_device():
     out = os.path.join(WORK, "auto")
     run(write_cfg("dev_auto", out, **{"run.device": "auto"}), 1)
     check(os.path.exists(os.path.join(out, "result.json")), "device: auto ran on the CPU backend")
+    log = open(os.path.join(out, "log.txt")).read()
+    check("backend: cpu, precision fp32" in log, "device: the log names the backend and its precision")
+    check_memory_plan(log, os.path.join(out, "ckpt/last.h5"), "device")
+
+
+def check_memory_plan(log, ckpt, what):
+    """The plan's parts against the model in the checkpoint: fp32 parameters
+    and gradients of every tensor (offsets aligned to 16 floats: between
+    sum(numel) and sum(numel) + 15 per tensor), moments twice that; the parts
+    add up to the total; no bf16 copy or cuBLASLt workspace on the CPU."""
+    check("memory plan (host memory, per rank)" in log, f"{what}: the memory plan is logged")
+    try:
+        plan = {}
+        for l in log.splitlines():
+            if " bytes (" not in l or "MiB)" not in l:
+                continue
+            body = l.split(" bytes (")[0].rstrip()
+            head, num = body.rsplit(" ", 1)
+            plan[head.split("] ")[-1].strip()] = int(num)
+    except ValueError:
+        plan = {}
+    with h5py.File(ckpt, "r") as f:
+        sizes = [f[k].size for k in f if isinstance(f[k], h5py.Dataset)]
+    lo, hi = 4 * sum(sizes), 4 * (sum(sizes) + 15 * len(sizes))
+    p = plan.get("parameters (fp32)", -1)
+    check(lo <= p <= hi, f"{what}: plan's parameters {p} bytes within [{lo}, {hi}] (checkpoint)")
+    check(plan.get("gradients (fp32)") == p, f"{what}: gradients as large as the parameters")
+    check(plan.get("Adam moments (fp32 m, v)") == 2 * p, f"{what}: Adam moments twice the parameters")
+    check(plan.get("CLIP activation arena", 0) > 0 and plan.get("heads and other model buffers", 0) > 0,
+          f"{what}: the CLIP arena and the heads have sizes")
+    check(plan.get("bf16 parameter copy") == 0 and plan.get("cuBLASLt workspace") == 0,
+          f"{what}: no bf16 copy or cuBLASLt workspace on the CPU backend")
+    parts = sum(v for k, v in plan.items() if k != "total")
+    check(len(plan) == 9 and plan.get("total") == parts, f"{what}: the parts add up to the total ({plan})")
 
 
 def test_few_samples():
