@@ -36,6 +36,7 @@ static const DrlOps cuda_ops_table = {
     .rowmax_fwd = cuda_rowmax_fwd,
     .rowmax_bwd = cuda_rowmax_bwd,
     .round_fp16 = cuda_round_fp16,
+    .im2col = drl_cuda_im2col,
 };
 
 extern "C" const DrlOps *drl_cuda_ops(void) {
