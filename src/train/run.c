@@ -469,8 +469,8 @@ int run_main(const DrlConfig *cfg, const char *config_path, const DrlComm *comm_
         goto done;
     }
     have_model = 1;
-    const size_t model_bytes = run_backend_bytes_in_use(&r.be) - before_model;
-    run_backend_model_ready(&r.be, &r.model);
+    run_backend_model_ready(&r.be, &r.model); /* the heads' workspace, the bf16 copy */
+    const size_t model_bytes = run_backend_bytes_in_use(&r.be) - before_model - r.be.shadow_bytes;
     MemPlan plan;
     mem_plan_init(&plan, &r.be, &r.model, model_bytes);
     r.prog.best_r1 = -1.0;

@@ -23,29 +23,12 @@ typedef struct {
     float *tn, *vn;   /* (Nq, L, D), (Nv, T, D) normalised (ti/wti) */
     float *wt, *wv;   /* (Nq, L), (Nv, T) token weights */
     float *t, *v;     /* (Nq, D), (Nv, D) dp features */
-    float *vf_dev;    /* (Nv, T, D) xti: the videos in backend memory */
-    int32_t *vm_dev;  /* (Nv, T) */
 } Scorer;
 
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* xti: the model scores in backend memory; rows of texts against every video. */
-static void score_rows_xti(Scorer *s, int64_t row0, int64_t nrows, float *out) {
-    const DrlOps *ops = s->m->ops;
-    const size_t L = (size_t)s->L, D = (size_t)s->D, n = (size_t)nrows, nv = (size_t)s->Nv;
-    if (n == 0 || nv == 0) return;
-    float *tf = ops->alloc(n * L * D * sizeof(float)); // (nrows, L, D) backend
-    int32_t *tm = ops->alloc(n * L * sizeof(int32_t)); // (nrows, L) backend
-    float *sim = ops->alloc(n * nv * sizeof(float));   // (nrows, Nv) backend
-    ops->to_device(tf, s->tf + (size_t)row0 * L * D, n * L * D * sizeof(float));
-    ops->to_device(tm, s->tm + (size_t)row0 * L, n * L * sizeof(int32_t));
-    xti_score(s->m, tf, tm, (int)nrows, s->vf_dev, s->vm_dev, (int)s->Nv, sim);
-    ops->to_host(out, sim, n * nv * sizeof(float));
-    ops->free(tf), ops->free(tm), ops->free(sim);
 }
 
 static int score_rows(void *ctx, int64_t row0, int64_t nrows, float *out) {
@@ -68,7 +51,9 @@ static int score_rows(void *ctx, int64_t row0, int64_t nrows, float *out) {
                                    s->wt + row0 * L, s->wv, (int)nrows, (int)s->Nv, L, T, D, NULL);
         break;
     case HEAD_XTI:
-        score_rows_xti(s, row0, nrows, out);
+        /* host arguments: the model stages them (drl_xti.h) */
+        xti_score(s->m, s->tf + row0 * L * D, s->tm + row0 * L, (int)nrows, s->vf, s->vm,
+                  (int)s->Nv, out);
         break;
     }
     return 0;
@@ -268,20 +253,10 @@ static void scorer_prepare(Scorer *s, DrlModel *m, const float *tf, const int32_
     s->tf = (float *)tf, s->tm = (int32_t *)tm, s->vf = (float *)vf, s->vm = (int32_t *)vm;
     if (m->h.interaction == HEAD_DP) prepare_dp(s);
     if (m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI) prepare_tokenwise(s);
-    if (m->h.interaction == HEAD_XTI && nv > 0) {
-        const DrlOps *ops = m->ops;
-        const size_t T = (size_t)s->T, D = (size_t)s->D;
-        s->vf_dev = ops->alloc((size_t)nv * T * D * sizeof(float)); // (nv, T, D) backend
-        s->vm_dev = ops->alloc((size_t)nv * T * sizeof(int32_t));   // (nv, T) backend
-        ops->to_device(s->vf_dev, vf, (size_t)nv * T * D * sizeof(float));
-        ops->to_device(s->vm_dev, vm, (size_t)nv * T * sizeof(int32_t));
-    }
 }
 
 static void scorer_release(Scorer *s) {
     free(s->tn), free(s->vn), free(s->wt), free(s->wv), free(s->t), free(s->v);
-    if (s->vf_dev) s->m->ops->free(s->vf_dev);
-    if (s->vm_dev) s->m->ops->free(s->vm_dev);
 }
 
 /* sim (Nq, Nv) on rank 0 (NULL elsewhere). */

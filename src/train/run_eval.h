@@ -29,7 +29,7 @@ typedef struct {
 /* The model encodes in backend memory (be's ops); the features are copied
  * to the host, gathered over MPI and scored on the host (dp, ti, wti; the
  * wti weights by the model's weight branches in backend memory) or by the
- * model (xti, backend memory). Returns 0 (result valid on rank 0), or -1
+ * model (xti: host arguments, the model stages them). Returns 0 (result valid on rank 0), or -1
  * with err. */
 int run_evaluate(DrlModel *m, const RunBackend *be, const DrlConfig *cfg, const Store *store,
                  const char *split, const DrlComm *comm, EvalResult *out, char *err, size_t errlen);
