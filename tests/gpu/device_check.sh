@@ -66,7 +66,7 @@ t0=$(date +%s)
 run cmake -S "$ROOT/tests/gpu/standalone" -B "$BUILD" -DDRL_PREFIX="$PREFIX" \
     -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_COMPILER=/usr/local/cuda/bin/nvcc >/dev/null
 build_rc=0
-run cmake --build "$BUILD" -j "$JOBS" -- --no-print-directory >"$BUILD/build.log" 2>&1 || build_rc=$?
+cmake --build "$BUILD" -j "$JOBS" -- --no-print-directory >"$BUILD/build.log" 2>&1 || build_rc=$?
 grep -E "error|warning|Built target" "$BUILD/build.log" | tee -a "$LOG" || true
 if [ "$build_rc" -ne 0 ] || [ ! -x "$BUILD/test_cuda_cross_backend" ] || [ ! -x "$BUILD/bench_drl_step" ]; then
     tail -40 "$BUILD/build.log" | tee -a "$LOG"
