@@ -1,18 +1,24 @@
 /* The cross-backend test: every op of the table, forward and backward, on
  * the GPU against the CPU backend on the same random inputs, per matrix
  * precision (fp32, tf32, bf16), plus the extra kernels (frames, im2col,
- * token-wise scoring, BertAdam) and the tiny CLIP towers. Prints PASS/FAIL
+ * token-wise scoring, BertAdam), the heads' kernels (token-wise training
+ * scoring forward and backward), the tiny CLIP towers, and one whole DRL
+ * training step per configuration (every interaction, aggregation and CDCR
+ * variant; xb_step.c). Prints PASS/FAIL
  * per check and "N passed, N failed". Without a usable GPU it prints
  * "not run: no CUDA device (<reason>)" and exits 77 (CTest: skipped).
  * Tolerances (max |gpu - cpu| / max |cpu|): fp32 1e-5 (1e-6 or exact where
  * the arithmetic is identical); matrix products tf32 5e-3, bf16 2e-2 (inputs
  * rounded to 8 mantissa bits, fp32 accumulation); tiny CLIP towers fp32 1e-4,
- * bf16 5e-2 forward / 1e-1 gradients. */
+ * bf16 5e-2 forward / 1e-1 gradients; whole DRL step fp32 1e-4 losses and
+ * similarities / 5e-4 gradients and updated parameters, bf16 5e-2 / 1e-1. */
 #include <stdio.h>
 #include <string.h>
 
 #include "cuda/cuda_backend.h"
+#include "cuda/cuda_heads.h"
 #include "xb_ops.h"
+#include "xb_step.h"
 
 #define SKIP_CODE 77
 
@@ -53,7 +59,11 @@ int main(void) {
     xb_tokenwise(&x, 16, 24, 32, 12, 512);
     xb_tokenwise(&x, 5, 3, 7, 5, 33);
     xb_adam(&x);
+    const DrlHeadKernels *cpu_k = drl_cpu_head_kernels(), *gpu_k = drl_cuda_head_kernels();
+    xb_head_kernels(&x, cpu_k, gpu_k, 16, 24, 32, 12, 512);
+    xb_head_kernels(&x, cpu_k, gpu_k, 5, 3, 7, 5, 33);
     xb_clip_tiny(&x, 1e-4, 1e-4);
+    xb_drl_steps(&x, cpu_k, gpu_k, 1e-4, 5e-4);
     x.prec = "tf32";
     drl_cuda_set_precision(DRL_CUDA_TF32);
     op_suite(&x, 5e-3);
@@ -61,6 +71,7 @@ int main(void) {
     drl_cuda_set_precision(DRL_CUDA_BF16);
     op_suite(&x, 2e-2);
     xb_clip_tiny(&x, 5e-2, 1e-1);
+    xb_drl_steps(&x, cpu_k, gpu_k, 5e-2, 1e-1);
     printf("%d passed, %d failed\n", x.passed, x.failed);
     return x.failed ? 1 : 0;
 }

@@ -60,8 +60,12 @@ void xb_im2col(Xb *x, int F, int P, int G) {
                                 kx] =
                                 frames[(((size_t)f * 3 + c) * R + gy * P + ky) * R + gx * P + kx];
     float *d_frames = xb_dev(x, frames, nf), *d_p = x->gpu->alloc(np * sizeof(float));
-    drl_cuda_im2col(d_p, d_frames, F, P, G);
+    x->gpu->im2col(d_p, d_frames, F, P, G); // the op table's entry (drl_cuda_im2col)
     xb_check(x, "im2col (conv1 patches)", ref, d_p, np, 0.0);
+    float *cpu_p = mallocCheck(np * sizeof(float)); // the CPU backend's op, same definition
+    x->cpu->im2col(cpu_p, frames, F, P, G);
+    xb_check(x, "im2col CPU op vs GPU op", cpu_p, d_p, np, 0.0);
+    free(cpu_p);
     xb_free_dev(x, d_frames, d_p, NULL);
     free(frames), free(ref);
 }
