@@ -57,11 +57,13 @@ int run_backend_select(RunBackend *b, const DrlConfig *cfg, DrlComm *comm) {
         snprintf(b->precision, sizeof b->precision, "%s matrix products, fp32 elsewhere%s",
                  drl_cuda_precision_name(p),
                  p == DRL_CUDA_BF16 ? " (fp32 master weights, bf16 weight copy)" : "");
-        b->workspace_bytes = drl_cuda_workspace_bytes();
+        /* NCCL first: it picks this rank's GPU (node-local rank) before the
+         * backend's context (cuBLASLt, workspace) is created on the current one */
         if (comm->comm != MPI_COMM_NULL) {
             b->nccl = drl_nccl_init(comm->comm);
             drl_nccl_bind(comm, b->nccl);
         }
+        b->workspace_bytes = drl_cuda_workspace_bytes();
     }
 #else
     if (cfg->run.device == DRL_DEVICE_CUDA) {
