@@ -10,10 +10,8 @@
 #include "common/check.h"
 #ifdef DRL_HAVE_CUDA
 #include "cuda/cuda_backend.h"
-#include "cuda/cuda_optim.h"
-#ifdef DRL_HAVE_CUDA_HEADS
 #include "cuda/cuda_heads.h"
-#endif
+#include "cuda/cuda_optim.h"
 #endif
 
 static double now_s(void) {
@@ -101,16 +99,15 @@ double bench_backend_matrix_tflops(const BenchBackend *b, int tiny) {
 
 void bench_backend_model_ready(BenchBackend *b, DrlModel *m) {
     if (!b->cuda) return;
-#ifdef DRL_HAVE_CUDA_HEADS
+#ifdef DRL_HAVE_CUDA
     drl_model_set_head_kernels(m, drl_cuda_head_kernels());
-#endif
-#if defined(DRL_HAVE_CUDA) && defined(DRL_BENCH_PARAM_SHADOW)
     if (drl_cuda_get_precision() == DRL_CUDA_BF16) {
         drl_cuda_register_param_shadow(m->pt.data, m->pt.total);
         b->shadow = 1;
     }
-#endif
+#else
     (void)m;
+#endif
 }
 
 void bench_backend_optim_alloc(BenchBackend *b, const ParamTable *pt) {
@@ -155,7 +152,7 @@ double bench_backend_peak_gib(const BenchBackend *b) {
 }
 
 void bench_backend_close(BenchBackend *b) {
-#if defined(DRL_HAVE_CUDA) && defined(DRL_BENCH_PARAM_SHADOW)
+#ifdef DRL_HAVE_CUDA
     if (b->shadow) drl_cuda_release_param_shadow();
 #endif
     b->shadow = 0;

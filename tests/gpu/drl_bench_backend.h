@@ -36,10 +36,9 @@ int bench_backend_open(BenchBackend *b, const char *name, const char *precision,
 double bench_backend_matrix_tflops(const BenchBackend *b, int tiny);
 
 /* What the training run does once the model is built (train/run_backend.c):
- * on CUDA, the heads' device kernels (cuda/cuda_heads.h, when the build has
- * them: DRL_HAVE_CUDA_HEADS) and, at bf16, the bf16 copy of the parameters
- * that the matrix products read and the update refreshes
- * (drl_cuda_register_param_shadow: DRL_BENCH_PARAM_SHADOW). */
+ * on CUDA, the heads' device kernels (cuda/cuda_heads.h) and, at bf16, the
+ * bf16 copy of the parameters that the matrix products read and the update
+ * refreshes (drl_cuda_register_param_shadow). */
 void bench_backend_model_ready(BenchBackend *b, DrlModel *m);
 
 /* Zero-filled moments for the optimizer (CUDA: device buffers; the CPU
