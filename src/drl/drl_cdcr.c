@@ -36,42 +36,47 @@ typedef struct {
     CorrCache cc;
 } CorrTerm;
 
-static void term_forward(CorrTerm *t, const float *A_tab, const float *B_tab, int D,
+static void term_forward(CorrTerm *t, DrlScratch *s, const float *A_tab, const float *B_tab, int D,
                          float divisor) {
-    t->A = mallocCheck(sizeof(float) * (size_t)(t->N ? t->N : 1) * D);
-    t->B = mallocCheck(sizeof(float) * (size_t)(t->N ? t->N : 1) * D);
+    t->A = scratch_get(s, sizeof(float) * (size_t)t->N * D);
+    t->B = scratch_get(s, sizeof(float) * (size_t)t->N * D);
     gather_rows(t->A, A_tab, t->ia, t->N, D);
     gather_rows(t->B, B_tab, t->ib, t->N, D);
-    corr_forward(&t->cc, t->A, t->B, t->w, t->N, D, divisor);
+    corr_forward(&t->cc, s, t->A, t->B, t->w, t->N, D, divisor);
 }
 
-static void term_backward(CorrTerm *t, const float *dC, float *dA_tab, float *dB_tab, float *dw_tab,
-                          int D) {
-    float *dA = callocCheck((size_t)t->N * D, sizeof(float));           // (N, D)
-    float *dB = callocCheck((size_t)t->N * D, sizeof(float));           // (N, D)
-    float *dw = t->w ? callocCheck((size_t)t->N, sizeof(float)) : NULL; // (N)
-    corr_backward(&t->cc, dC, dA, dB, dw);
+static void term_backward(CorrTerm *t, DrlScratch *s, const float *dC, float *dA_tab, float *dB_tab,
+                          float *dw_tab, int D) {
+    float *dA = scratch_zget(s, sizeof(float) * (size_t)t->N * D);           // (N, D)
+    float *dB = scratch_zget(s, sizeof(float) * (size_t)t->N * D);           // (N, D)
+    float *dw = t->w ? scratch_zget(s, sizeof(float) * (size_t)t->N) : NULL; // (N)
+    corr_backward(&t->cc, s, dC, dA, dB, dw);
     scatter_rows(dA_tab, dA, t->ia, t->N, D);
     scatter_rows(dB_tab, dB, t->ib, t->N, D);
     if (dw && dw_tab)
         for (int r = 0; r < t->N; r++)
             dw_tab[t->iw[r]] += dw[r];
-    free(dA), free(dB), free(dw);
 }
 
-static void term_free(CorrTerm *t) {
-    corr_free(&t->cc);
-    free(t->ia), free(t->ib), free(t->w), free(t->iw), free(t->A), free(t->B);
-    memset(t, 0, sizeof *t);
-}
-
-static void term_alloc(CorrTerm *t, int N, int weighted) {
+static void term_alloc(CorrTerm *t, DrlScratch *s, int N, int weighted) {
     memset(t, 0, sizeof *t);
     t->N = N;
-    t->ia = callocCheck((size_t)(N ? N : 1), sizeof(int));
-    t->ib = callocCheck((size_t)(N ? N : 1), sizeof(int));
-    t->iw = callocCheck((size_t)(N ? N : 1), sizeof(int));
-    if (weighted) t->w = callocCheck((size_t)(N ? N : 1), sizeof(float));
+    t->ia = scratch_zget(s, sizeof(int) * (size_t)N);
+    t->ib = scratch_zget(s, sizeof(int) * (size_t)N);
+    t->iw = scratch_zget(s, sizeof(int) * (size_t)N);
+    if (weighted) t->w = scratch_zget(s, sizeof(float) * (size_t)N);
+}
+
+/* Bytes of one term of N rows, forward and backward. */
+static size_t term_bytes(size_t N, size_t D) {
+    const size_t ND = scratch_round(sizeof(float) * N * D);
+    return 4 * scratch_round(sizeof(int) * N) + 4 * ND + scratch_round(sizeof(float) * N) +
+           corr_scratch_bytes((int)N, (int)D);
+}
+
+size_t drl_cdcr_scratch_bytes(int Bg, int L, int T, int D) {
+    const size_t dd = 2 * scratch_round(sizeof(float) * (size_t)D * D); // dC, C
+    return dd + term_bytes((size_t)Bg * L, (size_t)D) + term_bytes((size_t)Bg * T, (size_t)D);
 }
 
 static int degenerate_channels(const CorrTerm *t, int D) {
@@ -85,24 +90,25 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
                 int backward, CdcrGrads *g) {
     const int L = m->L, T = m->T, D = m->D, variant = m->h.cdcr;
     const float a1 = m->h.alpha1, a2 = m->h.alpha2, lambda = m->h.lambda;
-    float *dC = callocCheck((size_t)D * D, sizeof(float)); // (D, D)
+    DrlScratch *s = &m->host.cdcr;
+    scratch_reset(s);
+    float *dC = scratch_zget(s, sizeof(float) * (size_t)D * D); // (D, D)
     double loss = 0.0;
     int degen = 0;
     const DrlHost *h = &m->host;
 
     if (m->h.interaction == HEAD_DP) {
         CorrTerm t;
-        term_alloc(&t, Bg, 0);
+        term_alloc(&t, s, Bg, 0);
         for (int a = 0; a < Bg; a++)
             t.ia[a] = t.ib[a] = a;
-        term_forward(&t, m->dp.t, m->dp.v, D, (float)Bg);
+        term_forward(&t, s, m->dp.t, m->dp.v, D, (float)Bg);
         loss = decorrelation_loss(t.cc.C, D, a1, a2, dC, lambda);
         degen = degenerate_channels(&t, D);
-        if (backward) term_backward(&t, dC, g->dt, g->dv, NULL, D);
-        term_free(&t);
+        if (backward) term_backward(&t, s, dC, g->dt, g->dv, NULL, D);
     } else if (variant == 1) {
         CorrTerm t;
-        term_alloc(&t, Bg, 0);
+        term_alloc(&t, s, Bg, 0);
         for (int a = 0; a < Bg; a++) {
             int lt = count_valid(h->tm + (size_t)a * L, L);
             int lv = count_valid(h->vm + (size_t)a * T, T);
@@ -117,11 +123,10 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
             t.ia[a] = a * L + pt_;
             t.ib[a] = a * T + pv;
         }
-        term_forward(&t, h->tn, h->vn, D, (float)Bg);
+        term_forward(&t, s, h->tn, h->vn, D, (float)Bg);
         loss = decorrelation_loss(t.cc.C, D, a1, a2, dC, lambda);
         degen = degenerate_channels(&t, D);
-        if (backward) term_backward(&t, dC, g->dtn, g->dvn, NULL, D);
-        term_free(&t);
+        if (backward) term_backward(&t, s, dC, g->dtn, g->dvn, NULL, D);
     } else {
         /* variants 2 and 3: every valid token with its best frame of its own
          * video, every valid frame with its best token (ties: first). */
@@ -132,8 +137,8 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
         for (int b = 0; b < Bg; b++)
             nfrm += count_valid(h->vm + (size_t)b * T, T);
         CorrTerm tok, frm;
-        term_alloc(&tok, ntok, weighted);
-        term_alloc(&frm, nfrm, weighted);
+        term_alloc(&tok, s, ntok, weighted);
+        term_alloc(&frm, s, nfrm, weighted);
         int r = 0;
         for (int a = 0; a < Bg; a++) {
             const int16_t *arg = h->targ + (size_t)a * L; // (L) argmax_j S[a,a,i,:]
@@ -158,9 +163,9 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
                 r++;
             }
         }
-        term_forward(&tok, h->tn, h->vn, D, weighted ? (float)Bg : (float)ntok);
-        term_forward(&frm, h->vn, h->tn, D, weighted ? (float)Bg : (float)nfrm);
-        float *C = mallocCheck(sizeof(float) * (size_t)D * D); // (D, D) (C1 + C2) / 2
+        term_forward(&tok, s, h->tn, h->vn, D, weighted ? (float)Bg : (float)ntok);
+        term_forward(&frm, s, h->vn, h->tn, D, weighted ? (float)Bg : (float)nfrm);
+        float *C = scratch_get(s, sizeof(float) * (size_t)D * D); // (D, D) (C1 + C2) / 2
         for (size_t k = 0; k < (size_t)D * D; k++)
             C[k] = 0.5f * (tok.cc.C[k] + frm.cc.C[k]);
         loss = decorrelation_loss(C, D, a1, a2, dC, lambda);
@@ -168,18 +173,14 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
         if (backward) {
             for (size_t k = 0; k < (size_t)D * D; k++)
                 dC[k] *= 0.5f;
-            term_backward(&tok, dC, g->dtn, g->dvn, weighted ? g->dwt : NULL, D);
-            term_backward(&frm, dC, g->dvn, g->dtn, weighted ? g->dwv : NULL, D);
+            term_backward(&tok, s, dC, g->dtn, g->dvn, weighted ? g->dwt : NULL, D);
+            term_backward(&frm, s, dC, g->dvn, g->dtn, weighted ? g->dwv : NULL, D);
         }
-        free(C);
-        term_free(&tok);
-        term_free(&frm);
     }
     if (degen && m->cdcr_degenerate == 0)
         log_warn("CDCR: %d feature channels have zero standard deviation over the batch "
                  "(a batch of one, or identical rows); they are left unstandardised",
                  degen);
     m->cdcr_degenerate = degen;
-    free(dC);
     return loss;
 }

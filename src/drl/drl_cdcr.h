@@ -25,6 +25,10 @@ typedef struct {
  * multiplied by lambda; dwt / dwv for cdcr 3).
  * text_pick / video_pick (Bg, host): CDCR 1's token / frame indices, or NULL to
  * draw them from the model's generator (uniform_int[0, 10000) mod length). */
+/* Host scratch bytes drl_cdcr needs at most for Bg pairs (m->host.cdcr,
+ * allocated once by drl_model_alloc; temporaries cost no malloc). */
+size_t drl_cdcr_scratch_bytes(int Bg, int L, int T, int D);
+
 double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *video_pick,
                 int backward, CdcrGrads *g);
 

@@ -16,6 +16,7 @@ void drl_host_free(DrlHost *h) {
         h->xti_score, h->pos,        h->dpos,       h->gtmp};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
+    scratch_free(&h->cdcr);
     memset(h, 0, sizeof *h);
 }
 

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "drl/scratch.h"
 #include "model/params.h"
 #include "ops/ops.h"
 
@@ -45,6 +46,7 @@ typedef struct {
     float *xti_drop;   /* (P, 1+T, D) dropout multipliers */
     float *xti_score;  /* (P) */
     float *pos, *dpos; /* (ctx, D) cross position table and its gradient */
+    DrlScratch cdcr;   /* CDCR's temporaries (drl_cdcr_scratch_bytes) */
     /* gradient accumulation scratch */
     float *gtmp; /* (gtmp_n) */
     size_t gtmp_n;

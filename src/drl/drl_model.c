@@ -7,6 +7,7 @@
 
 #include "common/check.h"
 #include "common/log.h"
+#include "drl/drl_cdcr.h"
 #include "model/param_buffers.h"
 
 void drl_model_init(DrlModel *m, const DrlOps *ops, const DrlComm *comm, const ClipShape *shape,
@@ -126,6 +127,9 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
         h->targ = hcalloc(Bg * L, sizeof(int16_t));
         h->varg = hcalloc(Bg * T, sizeof(int16_t));
         n += 2 * Bg * (nl + nt) * D + Bg * (L + T) / 2;
+        const size_t ws = drl_cdcr_scratch_bytes((int)Bg, dp ? 1 : (int)L, dp ? 1 : (int)T, (int)D);
+        scratch_init(&h->cdcr, ws, "CDCR");
+        n += ws / sizeof(float);
     }
     h->gtmp_n = 1;
     if (m->h.agg == HEAD_AGG_SEQLSTM) {

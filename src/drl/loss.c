@@ -55,23 +55,29 @@ static void standardise(float *z, float *sd_out, unsigned char *degen, const flo
     }
 }
 
-void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w, int N, int D,
-                  float divisor) {
+size_t corr_scratch_bytes(int N, int D) {
+    const size_t ND = sizeof(float) * (size_t)N * D, Df = sizeof(float) * (size_t)D;
+    return 5 * scratch_round(ND) + 2 * scratch_round(Df) + 2 * scratch_round((size_t)D) +
+           scratch_round(Df * (size_t)D);
+}
+
+void corr_forward(CorrCache *c, DrlScratch *s, const float *A, const float *Bm, const float *w,
+                  int N, int D, float divisor) {
     memset(c, 0, sizeof *c);
     c->N = N, c->D = D, c->divisor = divisor, c->w = w;
-    c->za = mallocCheck(sizeof(float) * (size_t)N * D);
-    c->zb = mallocCheck(sizeof(float) * (size_t)N * D);
-    c->sda = mallocCheck(sizeof(float) * D);
-    c->sdb = mallocCheck(sizeof(float) * D);
-    c->degen_a = mallocCheck((size_t)D);
-    c->degen_b = mallocCheck((size_t)D);
-    c->C = mallocCheck(sizeof(float) * (size_t)D * D);
+    c->za = scratch_get(s, sizeof(float) * (size_t)N * D);
+    c->zb = scratch_get(s, sizeof(float) * (size_t)N * D);
+    c->sda = scratch_get(s, sizeof(float) * D);
+    c->sdb = scratch_get(s, sizeof(float) * D);
+    c->degen_a = scratch_get(s, (size_t)D);
+    c->degen_b = scratch_get(s, (size_t)D);
+    c->C = scratch_get(s, sizeof(float) * (size_t)D * D);
     standardise(c->za, c->sda, c->degen_a, A, N, D);
     standardise(c->zb, c->sdb, c->degen_b, Bm, N, D);
     const float *zb = c->zb;
     float *wzb = NULL; // (N, D) w_r * zb_r
     if (w) {
-        wzb = mallocCheck(sizeof(float) * (size_t)N * D);
+        wzb = scratch_get(s, sizeof(float) * (size_t)N * D);
         for (int n = 0; n < N; n++)
             for (int d = 0; d < D; d++)
                 wzb[(size_t)n * D + d] = w[n] * c->zb[(size_t)n * D + d];
@@ -79,7 +85,6 @@ void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w,
     }
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, N, 1.0f / divisor, c->za, D, zb, D,
                 0.0f, c->C, D);
-    free(wzb);
 }
 
 /* dx (N, D) += standardisation backward of dz for z = (x - mean) / sd. */
@@ -99,11 +104,11 @@ static void standardise_bwd(float *dx, const float *dz, const float *z, const fl
     }
 }
 
-void corr_backward(const CorrCache *c, const float *dC, float *dA, float *dB, float *dw) {
+void corr_backward(const CorrCache *c, DrlScratch *ws, const float *dC, float *dA, float *dB,
+                   float *dw) {
     const int N = c->N, D = c->D;
-    float *dza = calloc((size_t)N * D, sizeof(float)); // (N, D)
-    float *dzb = calloc((size_t)N * D, sizeof(float)); // (N, D)
-    drlCheck(dza && dzb, "out of memory in CDCR backward");
+    float *dza = scratch_get(ws, sizeof(float) * (size_t)N * D); // (N, D) written by the sgemm
+    float *dzb = scratch_get(ws, sizeof(float) * (size_t)N * D); // (N, D)
     const float s = 1.0f / c->divisor;
     /* unweighted: dza = zb dC^T / div ; dzb = za dC / div ; weighted rows scale by w_r */
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D, D, s, c->zb, D, dC, D, 0.0f, dza, D);
@@ -128,13 +133,6 @@ void corr_backward(const CorrCache *c, const float *dC, float *dA, float *dB, fl
     }
     if (dA) standardise_bwd(dA, dza, c->za, c->sda, c->degen_a, N, D);
     if (dB) standardise_bwd(dB, dzb, c->zb, c->sdb, c->degen_b, N, D);
-    free(dza), free(dzb);
-}
-
-void corr_free(CorrCache *c) {
-    free(c->za), free(c->zb), free(c->sda), free(c->sdb), free(c->degen_a), free(c->degen_b);
-    free(c->C);
-    memset(c, 0, sizeof *c);
 }
 
 double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,

@@ -2,6 +2,8 @@
 #ifndef DRL_DRL_LOSS_H
 #define DRL_DRL_LOSS_H
 
+#include "drl/scratch.h"
+
 /* CE(Z) = mean_a -log softmax(Z[a, :])[a] over a (B, B) matrix.
  * Returns CE; accumulates gscale * dCE/dZ into dZ (B, B) when dZ != NULL. */
 double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale);
@@ -22,11 +24,14 @@ typedef struct {
     float *C;                         /* (D, D) */
 } CorrCache;
 
-void corr_forward(CorrCache *c, const float *A, const float *Bm, const float *w, int N, int D,
-                  float divisor);
+/* The cache's buffers and the temporaries come from the scratch s (valid
+ * until its reset): corr_scratch_bytes(N, D) bytes for forward and backward. */
+void corr_forward(CorrCache *c, DrlScratch *s, const float *A, const float *Bm, const float *w,
+                  int N, int D, float divisor);
 /* From dC (D, D): accumulates dA (N, D), dB (N, D), dw (N) (NULL to skip). */
-void corr_backward(const CorrCache *c, const float *dC, float *dA, float *dB, float *dw);
-void corr_free(CorrCache *c);
+void corr_backward(const CorrCache *c, DrlScratch *s, const float *dC, float *dA, float *dB,
+                   float *dw);
+size_t corr_scratch_bytes(int N, int D);
 
 /* L = alpha1 sum_i (C_ii - 1)^2 + alpha2 sum_{i != j} C_ij^2; dC (D, D) = dL/dC * gscale. */
 double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,

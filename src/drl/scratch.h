@@ -1,0 +1,28 @@
+/* A host scratch arena allocated once: bump allocations (64-byte aligned)
+ * that live until the next reset, so a step's temporary buffers cost no
+ * malloc / free. */
+#ifndef DRL_DRL_SCRATCH_H
+#define DRL_DRL_SCRATCH_H
+
+#include <stddef.h>
+
+typedef struct {
+    char *base; /* (cap) bytes */
+    size_t cap, used;
+    const char *what; /* named in the error when a request does not fit */
+} DrlScratch;
+
+void scratch_init(DrlScratch *s, size_t cap, const char *what);
+void scratch_free(DrlScratch *s);
+static inline void scratch_reset(DrlScratch *s) {
+    s->used = 0;
+}
+/* n bytes (uninitialised / zeroed); dies naming s->what when the arena is full. */
+void *scratch_get(DrlScratch *s, size_t n);
+void *scratch_zget(DrlScratch *s, size_t n);
+/* Bytes an arena needs for requests of these sizes (alignment included). */
+static inline size_t scratch_round(size_t n) {
+    return (n + 63) & ~(size_t)63;
+}
+
+#endif
