@@ -41,7 +41,11 @@ mkdir -p "$WORK"
 # loaded cores; applies to PyTorch's OpenMP as well). Override to compare.
 export OMP_NUM_THREADS=$THREADS OPENBLAS_NUM_THREADS=$THREADS
 export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
-echo "== $THREADS threads (OMP_WAIT_POLICY=$OMP_WAIT_POLICY), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+# OpenBLAS's idle workers spin 2^28 cycles by default (sched_yield loops)
+# against the OpenMP kernels between products; 4 is its shortest spin. As
+# drl_hpc sets it for itself, both implementations get it here.
+export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
+echo "== $THREADS threads (OMP_WAIT_POLICY=$OMP_WAIT_POLICY, OPENBLAS_THREAD_TIMEOUT=$OPENBLAS_THREAD_TIMEOUT), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run() { echo "-- $*" >&2; "$@" | grep '^{' | tee -a "$RAW"; }
 
 if want step_demo; then

@@ -75,18 +75,25 @@ static int mode_step_dump(const CliOptions *opt) {
     return rc;
 }
 
-/* OpenMP threads that spin while OpenBLAS's own threads compute starve
- * them on a busy node (measured: the demo step 22x slower). libgomp reads
- * OMP_WAIT_POLICY when it loads, before main, so when the user has not chosen
- * one the program re-executes itself once with "passive". */
-static void ensure_passive_omp_wait(char **argv) {
-    if (getenv("OMP_WAIT_POLICY")) return;
-    if (setenv("OMP_WAIT_POLICY", "passive", 1) != 0) return;
-    execv("/proc/self/exe", argv); /* returns only on failure: go on as we are */
+/* Threads that spin while others compute starve them on a busy node:
+ * OpenMP workers spinning while OpenBLAS's threads compute (measured: the
+ * demo step 22x slower), and OpenBLAS's idle workers spinning (2^28 cycles by
+ * default, calling sched_yield) while our OpenMP kernels run between matrix
+ * products (measured: the ViT-B/32 step 8.95 -> 8.29 s with the shortest
+ * spin on 2 cores). libgomp and OpenBLAS read their variables when they load,
+ * before main, so when the user has chosen neither value the program
+ * re-executes itself once with OMP_WAIT_POLICY=passive and
+ * OPENBLAS_THREAD_TIMEOUT=4 (OpenBLAS's minimum: 2^4 cycles). */
+static void ensure_passive_threads(char **argv) {
+    int changed = 0;
+    if (!getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "passive", 1) == 0) changed = 1;
+    if (!getenv("OPENBLAS_THREAD_TIMEOUT") && setenv("OPENBLAS_THREAD_TIMEOUT", "4", 1) == 0)
+        changed = 1;
+    if (changed) execv("/proc/self/exe", argv); /* returns only on failure: go on as we are */
 }
 
 int main(int argc, char **argv) {
-    ensure_passive_omp_wait(argv);
+    ensure_passive_threads(argv);
     CliOptions opt;
     char err[1024];
     if (cli_parse(argc, argv, &opt, err, sizeof err)) {

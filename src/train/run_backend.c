@@ -13,9 +13,7 @@
 #include "cuda/cuda_backend.h"
 #include "cuda/cuda_optim.h"
 #include "cuda/nccl_comm.h"
-#ifdef DRL_HAVE_CUDA_HEADS
 #include "cuda/cuda_heads.h"
-#endif
 #endif
 
 #ifdef DRL_HAVE_CUDA
@@ -82,9 +80,7 @@ void run_backend_model_ready(RunBackend *b, DrlModel *m) {
     (void)m;
     if (!b->is_cuda) return;
 #ifdef DRL_HAVE_CUDA
-#ifdef DRL_HAVE_CUDA_HEADS
     drl_model_set_head_kernels(m, drl_cuda_head_kernels());
-#endif
     if (drl_cuda_get_precision() == DRL_CUDA_BF16) {
         drl_cuda_register_param_shadow(m->pt.data, m->pt.total);
         b->shadow_bytes = drl_cuda_param_shadow_bytes();
