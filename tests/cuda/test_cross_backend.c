@@ -58,7 +58,8 @@ int main(void) {
     xb_im2col(&x, 2, 32, 7);
     xb_tokenwise(&x, 16, 24, 32, 12, 512);
     xb_tokenwise(&x, 5, 3, 7, 5, 33);
-    xb_adam(&x);
+    xb_adam(&x, 0);
+    xb_adam(&x, 1);
     const DrlHeadKernels *cpu_k = drl_cpu_head_kernels(), *gpu_k = drl_cuda_head_kernels();
     xb_head_kernels(&x, cpu_k, gpu_k, 16, 24, 32, 12, 512);
     xb_head_kernels(&x, cpu_k, gpu_k, 5, 3, 7, 5, 33);
@@ -70,6 +71,7 @@ int main(void) {
     x.prec = "bf16";
     drl_cuda_set_precision(DRL_CUDA_BF16);
     op_suite(&x, 2e-2);
+    xb_param_shadow(&x, 37, 65, 33);
     xb_clip_tiny(&x, 5e-2, 1e-1);
     xb_drl_steps(&x, cpu_k, gpu_k, 5e-2, 1e-1);
     printf("%d passed, %d failed\n", x.passed, x.failed);

@@ -13,6 +13,7 @@
 #include "drl/optim.h"
 #include "model/clip.h"
 #include "model/param_buffers.h"
+#include "ops/half.h"
 #include "xb_ops.h"
 
 /* CPU reference of drl_cuda_normalise_frames (spec/data.md §2 step 3). */
@@ -42,7 +43,18 @@ void xb_frames(Xb *x, int N, int R) {
     float *d_out = x->gpu->alloc(n * sizeof(float));
     drl_cuda_normalise_frames(d_out, d_in, N, R);
     xb_check(x, "normalise_frames (uint8 HWC -> CHW)", ref, d_out, n, 1e-6);
-    xb_free_dev(x, d_in, d_out, NULL);
+    // padded frames (mask 0) are zeros of the normalised input (train/frames.c)
+    int32_t *mask = xb_rand_int(x, (size_t)N, 0, 1);
+    mask[0] = 1;
+    if (N > 1) mask[N - 1] = 0;
+    const size_t per = (size_t)3 * R * R;
+    for (int f = 0; f < N; f++)
+        if (!mask[f]) memset(ref + f * per, 0, per * sizeof(float));
+    int32_t *d_mask = xb_dev_int(x, mask, (size_t)N);
+    drl_cuda_normalise_frames_masked(d_out, d_in, d_mask, N, R);
+    xb_check(x, "normalise_frames_masked (padded frames zero)", ref, d_out, n, 1e-6);
+    free(mask);
+    xb_free_dev(x, d_in, d_out, d_mask, NULL);
     free(vals), free(in), free(ref);
 }
 
@@ -99,11 +111,12 @@ void xb_tokenwise(Xb *x, int Bt, int Bv, int L, int T, int D) {
     free(wt), free(wv), free(sim), free(scratch);
 }
 
-void xb_adam(Xb *x) {
+void xb_adam(Xb *x, int fp16) {
     ParamTable pt;
     params_init(&pt);
-    params_add_dims(&pt, "clip.visual.a.weight", 2, 30, 40, 0, 0);
-    params_add_dims(&pt, "clip.visual.a.bias", 1, 30, 0, 0, 0);
+    // with fp16, these two are fp16 tensors of spec/model.md §11 (clip_param_is_fp16)
+    params_add_dims(&pt, "clip.visual.transformer.resblocks.0.mlp.c_fc.weight", 2, 30, 40, 0, 0);
+    params_add_dims(&pt, "clip.visual.transformer.resblocks.0.mlp.c_fc.bias", 1, 30, 0, 0, 0);
     params_add_dims(&pt, "head.w", 2, 50, 70, 0, 0);
     int frozen = params_add_dims(&pt, "head.frozen", 1, 17, 0, 0, 0);
     int ls = params_add(&pt, "clip.logit_scale", 0, NULL);
@@ -116,14 +129,23 @@ void xb_adam(Xb *x) {
                       .max_grad_norm = 1.0,
                       .warmup = 0.1,
                       .schedule = SCHEDULE_WARMUP_COSINE,
-                      .t_total = 20};
+                      .t_total = 20,
+                      .clip_fp16 = fp16};
     BertAdam cpu, gpu;
     bertadam_init(&cpu, &pt, &s);
     bertadam_init(&gpu, &pt, &s);
     cpu.has_grad[frozen] = gpu.has_grad[frozen] = 0;
     const size_t n = pt.total;
     float *w = xb_rand(x, n, 1.0f);
-    w[pt.info[ls].offset] = 4.55f; // grows past log(100) = 4.605 and is clamped
+    w[pt.info[ls].offset] = 4.55f;     // grows past log(100) = 4.605 and is clamped
+    for (int i = 0; i < pt.count; i++) // an fp16 tensor holds fp16 values
+        if (cpu.fp16[i])
+            for (size_t k = 0; k < pt.info[i].numel; k++)
+                w[pt.info[i].offset + k] = half_round(w[pt.info[i].offset + k]);
+    // fp16: a clipping factor one float ulp apart may move a rounded value by
+    // one fp16 ulp (2^-11 relative)
+    const double tol = fp16 ? 2e-3 : 1e-5;
+    const char *tag = fp16 ? "bertadam fp16" : "bertadam";
     float *d_w = xb_dev(x, w, n), *d_m = x->gpu->alloc(n * sizeof(float));
     float *d_v = x->gpu->alloc(n * sizeof(float)), *d_g = x->gpu->alloc(n * sizeof(float));
     for (int step = 0; step < 4; step++) {
@@ -134,18 +156,22 @@ void xb_adam(Xb *x) {
         bertadam_step(&cpu, &pt, w, g);
         drl_cuda_bertadam_step(&gpu, &pt, d_w, d_g, d_m, d_v);
         char name[64];
-        snprintf(name, sizeof name, "bertadam step %d params", step);
-        xb_check(x, name, w, d_w, n, 1e-5);
-        snprintf(name, sizeof name, "bertadam step %d clipped grads", step);
-        xb_check(x, name, g, d_g, n, 1e-5);
+        snprintf(name, sizeof name, "%s step %d params", tag, step);
+        xb_check(x, name, w, d_w, n, tol);
+        snprintf(name, sizeof name, "%s step %d clipped grads", tag, step);
+        xb_check(x, name, g, d_g, n, tol);
         free(g);
     }
-    xb_check(x, "bertadam m", cpu.m, d_m, n, 1e-5);
-    xb_check(x, "bertadam v", cpu.v, d_v, n, 1e-5);
+    char name[64];
+    snprintf(name, sizeof name, "%s m", tag);
+    xb_check(x, name, cpu.m, d_m, n, tol);
+    snprintf(name, sizeof name, "%s v", tag);
+    xb_check(x, name, cpu.v, d_v, n, tol);
     float norms[2] = {(float)cpu.last_grad_norm, (float)cpu.last_lr_clip};
     float gpu_norms[2] = {(float)gpu.last_grad_norm, (float)gpu.last_lr_clip};
     float *d_norms = xb_dev(x, gpu_norms, 2);
-    xb_check(x, "bertadam grad norm, lr", norms, d_norms, 2, 1e-6);
+    snprintf(name, sizeof name, "%s grad norm, lr", tag);
+    xb_check(x, name, norms, d_norms, 2, fp16 ? 1e-3 : 1e-6);
     xb_free_dev(x, d_w, d_m, d_v, d_g, d_norms, NULL);
     bertadam_free(&cpu), bertadam_free(&gpu);
     free(w);
@@ -237,4 +263,48 @@ void xb_clip_tiny(Xb *x, double tol_out, double tol_grad) {
     x->gpu->free(d);
     free(frames), free(ids), free(dv), free(dt), free(v_cpu), free(t_cpu), free(v_gpu);
     free(t_gpu), free(g_cpu), free(g_gpu);
+}
+
+/* The bf16 weight copy (precision BF16): right after registration a product
+ * reads the copy, which holds the round-to-nearest bf16 of the masters, so it
+ * equals the product that converts the fp32 weight on the call (exactly);
+ * after an Adam update written with stochastic rounding every copy value is
+ * one of the two bf16 neighbours of the new master, so the product stays
+ * within bf16 error of the fp32 product of the masters. */
+void xb_param_shadow(Xb *x, int N, int IC, int OC) {
+    const size_t nw = (size_t)OC * IC, nflat = nw + (size_t)OC;
+    float *flat = xb_rand(x, nflat, 0.05f), *in = xb_rand(x, (size_t)N * IC, 1.0f);
+    float *d_flat = xb_dev(x, flat, nflat), *d_in = xb_dev(x, in, (size_t)N * IC);
+    float *d_plain = x->gpu->alloc((size_t)N * OC * sizeof(float));
+    float *d_shadow = x->gpu->alloc((size_t)N * OC * sizeof(float));
+    float *d_copy = x->gpu->alloc(nflat * sizeof(float)); // the same weights outside the buffer
+    x->gpu->copy(d_copy, d_flat, nflat * sizeof(float));
+    x->gpu->linear_fwd(d_plain, d_in, d_copy, d_copy + nw, N, IC, OC);
+    drl_cuda_register_param_shadow(d_flat, nflat);
+    x->gpu->linear_fwd(d_shadow, d_in, d_flat, d_flat + nw, N, IC, OC);
+    float *plain = mallocCheck((size_t)N * OC * sizeof(float));
+    x->gpu->to_host(plain, d_plain, (size_t)N * OC * sizeof(float));
+    xb_check(x, "bf16 weight copy: product equals per-call conversion", plain, d_shadow,
+             (size_t)N * OC, 0.0);
+    // one Adam update of the whole buffer, then the product against fp32 masters
+    float *g = xb_rand(x, nflat, 1.0f);
+    float *d_g = xb_dev(x, g, nflat), *d_m = x->gpu->alloc(nflat * sizeof(float));
+    float *d_v = x->gpu->alloc(nflat * sizeof(float));
+    DrlCudaAdamSeg seg = {.offset = 0,
+                          .numel = nflat,
+                          .clip1 = 1.0f,
+                          .clip2 = 1.0f,
+                          .lr = 1e-2f,
+                          .wd = 0.0f,
+                          .step = 1};
+    drl_cuda_adam_update(d_flat, d_g, d_m, d_v, &seg, 1, 0.9f, 0.98f, 1e-6f, 0.1f, 0.02f);
+    x->gpu->linear_fwd(d_shadow, d_in, d_flat, d_flat + nw, N, IC, OC);
+    float *masters = mallocCheck(nflat * sizeof(float)), *ref = mallocCheck((size_t)N * OC * 4);
+    x->gpu->to_host(masters, d_flat, nflat * sizeof(float));
+    x->cpu->linear_fwd(ref, in, masters, masters + nw, N, IC, OC);
+    xb_check(x, "bf16 weight copy after a stochastic-rounding update", ref, d_shadow,
+             (size_t)N * OC, 2e-2);
+    drl_cuda_release_param_shadow();
+    xb_free_dev(x, d_flat, d_in, d_plain, d_shadow, d_copy, d_g, d_m, d_v, NULL);
+    free(flat), free(in), free(plain), free(g), free(masters), free(ref);
 }

@@ -20,7 +20,10 @@ void xb_memory(Xb *x);
 void xb_frames(Xb *x, int N, int R);
 void xb_im2col(Xb *x, int F, int P, int G);
 void xb_tokenwise(Xb *x, int Bt, int Bv, int L, int T, int D);
-void xb_adam(Xb *x);
+/* BertAdam on both backends; fp16: the spec §11 fp16 tensors and moments. */
+void xb_adam(Xb *x, int fp16);
+/* The bf16 weight copy (drl_cuda_register_param_shadow); precision BF16. */
+void xb_param_shadow(Xb *x, int N, int IC, int OC);
 /* Tiny CLIP towers forward + backward on both backends (tol_out, tol_grad). */
 void xb_clip_tiny(Xb *x, double tol_out, double tol_grad);
 
