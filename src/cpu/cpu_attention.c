@@ -128,3 +128,7 @@ void cpu_attention_bwd(float *dqkv, const float *dout, const float *qkv, const f
         free(ds);
     }
 }
+
+size_t cpu_attention_state_floats(int B, int T, int H) {
+    return (size_t)B * H * T * T;
+}

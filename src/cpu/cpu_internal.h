@@ -36,6 +36,8 @@ void cpu_layernorm_bwd(float *dinp, float *dg, float *db, const float *dout, con
                        const float *g, const float *mean, const float *rstd, int N, int C);
 
 /* ---- attention (cpu_attention.c) ---- */
+/* The CPU backend saves the probabilities: (B, H, T, T). */
+size_t cpu_attention_state_floats(int B, int T, int H);
 void cpu_attention_fwd(float *out, float *probs, const float *qkv, const float *keymask, int causal,
                        int B, int T, int W, int H);
 void cpu_attention_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs, int B,

@@ -42,7 +42,7 @@ void clip_init(Clip *c, ParamTable *pt, const ClipShape *shape) {
 }
 
 /* Carves the arena; with mem == NULL only counts floats. */
-static size_t carve(Clip *c, float *mem) {
+static size_t carve(Clip *c, const DrlOps *ops, float *mem) {
     const size_t F = (size_t)c->max_frames, B = (size_t)c->max_captions, L = (size_t)c->max_len;
     const size_t Wv = (size_t)c->s.vision_width, Wt = (size_t)c->s.text_width;
     const size_t GG = (size_t)c->s.grid * c->s.grid, S = GG + 1;
@@ -78,11 +78,11 @@ static size_t carve(Clip *c, float *mem) {
         CARVE(dtfin_ln, float, B *L *Wt);
     }
 #undef CARVE
-    size_t vis_floats = F > 0 ? transformer_act_floats(&c->vis, (int)F, (int)S) : 0;
-    size_t txt_floats = B > 0 ? transformer_act_floats(&c->txt, (int)B, (int)L) : 0;
-    if (mem && F > 0) transformer_bind(&c->vis, mem + off, (int)F, (int)S);
+    size_t vis_floats = F > 0 ? transformer_act_floats(&c->vis, ops, (int)F, (int)S) : 0;
+    size_t txt_floats = B > 0 ? transformer_act_floats(&c->txt, ops, (int)B, (int)L) : 0;
+    if (mem && F > 0) transformer_bind(&c->vis, ops, mem + off, (int)F, (int)S);
     off += vis_floats;
-    if (mem && B > 0) transformer_bind(&c->txt, mem + off, (int)B, (int)L);
+    if (mem && B > 0) transformer_bind(&c->txt, ops, mem + off, (int)B, (int)L);
     off += txt_floats;
     return off;
 }
@@ -99,10 +99,10 @@ size_t clip_alloc(Clip *c, const DrlOps *ops, const ParamTable *pt, int max_fram
     c->max_frames = max_frames;
     c->max_captions = max_captions;
     c->max_len = max_captions > 0 ? max_len : 0;
-    size_t floats = carve(c, NULL);
+    size_t floats = carve(c, ops, NULL);
     c->arena = ops->alloc((floats ? floats : 1) * sizeof(float)); // (floats)
     drlCheck(c->arena != NULL, "out of memory for the CLIP activation arena");
-    carve(c, c->arena);
+    carve(c, ops, c->arena);
     c->arena_bytes = floats * sizeof(float);
     size_t n = 0;
     for (int i = c->first_param; i <= c->last_param; i++)

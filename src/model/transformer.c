@@ -46,10 +46,9 @@ void transformer_init(Transformer *t, ParamTable *pt, const char *prefix, int wi
 }
 
 /* Carves the activation block; with mem == NULL only counts. */
-static size_t carve(Transformer *t, float *mem, int max_batch, int max_seq) {
+static size_t carve(Transformer *t, const DrlOps *ops, float *mem, int max_batch, int max_seq) {
     size_t L = (size_t)t->layers, W = (size_t)t->width, H = (size_t)t->heads;
     size_t N = (size_t)max_batch * (size_t)max_seq;
-    size_t S = (size_t)max_seq;
     size_t off = 0;
 #define CARVE(field, count)                                                                        \
     do {                                                                                           \
@@ -61,7 +60,8 @@ static size_t carve(Transformer *t, float *mem, int max_batch, int max_seq) {
     CARVE(ln1_mean, L * N);
     CARVE(ln1_rstd, L * N);
     CARVE(qkv, L * N * 3 * W);
-    CARVE(probs, L * (size_t)max_batch * H * S * S);
+    t->att_state = ops->attention_state_floats(max_batch, max_seq, (int)H); /* per layer */
+    CARVE(probs, L * t->att_state);
     CARVE(att, L * N * W);
     CARVE(ln2_mean, L * N);
     CARVE(ln2_rstd, L * N);
@@ -74,24 +74,24 @@ static size_t carve(Transformer *t, float *mem, int max_batch, int max_seq) {
     return off;
 }
 
-size_t transformer_act_floats(const Transformer *t, int max_batch, int max_seq) {
+size_t transformer_act_floats(const Transformer *t, const DrlOps *ops, int max_batch, int max_seq) {
     Transformer tmp = *t;
-    return carve(&tmp, NULL, max_batch, max_seq);
+    return carve(&tmp, ops, NULL, max_batch, max_seq);
 }
 
-void transformer_bind(Transformer *t, float *mem, int max_batch, int max_seq) {
+void transformer_bind(Transformer *t, const DrlOps *ops, float *mem, int max_batch, int max_seq) {
     drlCheck(max_batch > 0 && max_seq > 0, "transformer activations need a positive size");
     t->max_batch = max_batch;
     t->max_seq = max_seq;
-    t->act_floats = carve(t, mem, max_batch, max_seq);
+    t->act_floats = carve(t, ops, mem, max_batch, max_seq);
 }
 
 size_t transformer_alloc(Transformer *t, const DrlOps *ops, int max_batch, int max_seq) {
-    size_t floats = transformer_act_floats(t, max_batch, max_seq);
+    size_t floats = transformer_act_floats(t, ops, max_batch, max_seq);
     float *mem = ops->alloc(floats * sizeof(float)); // (act_floats)
     drlCheck(mem != NULL, "out of memory for transformer activations");
     t->own_mem = mem;
-    transformer_bind(t, mem, max_batch, max_seq);
+    transformer_bind(t, ops, mem, max_batch, max_seq);
     return floats * sizeof(float);
 }
 
@@ -156,7 +156,7 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
              "transformer called with a batch or sequence larger than its activations");
     const int W = t->width, H = t->heads, N = B * T;
     const size_t maxN = (size_t)t->max_batch * t->max_seq;
-    const size_t maxP = (size_t)t->max_batch * H * t->max_seq * t->max_seq;
+    const size_t maxP = t->att_state; /* attention state per layer */
     for (int l = 0; l < t->layers; l++) {
         const TransformerBlockParams *b = &t->blocks[l];
         float *resid = t->resid + l * maxN * W;   // (B, T, W)
@@ -165,7 +165,7 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         float *ln1_mean = t->ln1_mean + l * maxN; // (B*T)
         float *ln1_rstd = t->ln1_rstd + l * maxN; // (B*T)
         float *qkv = t->qkv + l * maxN * 3 * W;   // (B, T, 3W)
-        float *probs = t->probs + l * maxP;       // (B, H, T, T)
+        float *probs = t->probs + l * maxP;       // (att_state) attention's saved state
         float *att = t->att + l * maxN * W;       // (B, T, W)
         float *ln2 = t->d_ln;                     // (B, T, W) this layer only
         float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
@@ -206,7 +206,7 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
              "transformer backward with a batch or sequence larger than its activations");
     const int W = t->width, H = t->heads, N = B * T;
     const size_t maxN = (size_t)t->max_batch * t->max_seq;
-    const size_t maxP = (size_t)t->max_batch * H * t->max_seq * t->max_seq;
+    const size_t maxP = t->att_state; /* attention state per layer */
     const size_t nW = (size_t)N * W * sizeof(float);
     for (int l = t->layers - 1; l >= 0; l--) {
         const TransformerBlockParams *b = &t->blocks[l];
@@ -215,7 +215,7 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         float *ln1_mean = t->ln1_mean + l * maxN;     // (B*T)
         float *ln1_rstd = t->ln1_rstd + l * maxN;     // (B*T)
         const float *qkv = t->qkv + l * maxN * 3 * W; // (B, T, 3W)
-        const float *probs = t->probs + l * maxP;     // (B, H, T, T)
+        const float *probs = t->probs + l * maxP;     // (att_state)
         const float *att = t->att + l * maxN * W;     // (B, T, W)
         float *ln2_mean = t->ln2_mean + l * maxN;     // (B*T)
         float *ln2_rstd = t->ln2_rstd + l * maxN;     // (B*T)

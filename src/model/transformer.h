@@ -54,16 +54,17 @@ typedef struct {
     int max_batch, max_seq;
     float *own_mem; /* non-NULL when transformer_alloc allocated the block */
     size_t act_floats;
-    float *resid;    /* (layers, maxN, W) input of each block, maxN = max_batch*max_seq */
-    float *mid;      /* (layers, maxN, W) after the attention residual */
-    float *ln1_mean; /* (layers, maxN) */
-    float *ln1_rstd; /* (layers, maxN) */
-    float *qkv;      /* (layers, maxN, 3W) */
-    float *probs;    /* (layers, max_batch, H, max_seq, max_seq) */
-    float *att;      /* (layers, maxN, W) attention output before out_proj */
-    float *ln2_mean; /* (layers, maxN) */
-    float *ln2_rstd; /* (layers, maxN) */
-    float *fc;       /* (layers, maxN, 4W) c_fc output, before QuickGELU */
+    float *resid;     /* (layers, maxN, W) input of each block, maxN = max_batch*max_seq */
+    float *mid;       /* (layers, maxN, W) after the attention residual */
+    float *ln1_mean;  /* (layers, maxN) */
+    float *ln1_rstd;  /* (layers, maxN) */
+    float *qkv;       /* (layers, maxN, 3W) */
+    size_t att_state; /* floats of attention state per layer (ops->attention_state_floats) */
+    float *probs;     /* (layers, att_state): the attention's saved state (CPU: probabilities) */
+    float *att;       /* (layers, maxN, W) attention output before out_proj */
+    float *ln2_mean;  /* (layers, maxN) */
+    float *ln2_rstd;  /* (layers, maxN) */
+    float *fc;        /* (layers, maxN, 4W) c_fc output, before QuickGELU */
     /* one layer's buffers, shared by forward and backward (the LayerNorm and
      * QuickGELU outputs are recomputed in backward, bit-identical):
      *   x4a (maxN, 4W): forward QuickGELU out; backward QuickGELU out, then
@@ -84,9 +85,9 @@ void transformer_init(Transformer *t, ParamTable *pt, const char *prefix, int wi
                       int layers, float eps, int causal);
 
 /* Floats of activation memory needed for (max_batch, max_seq). */
-size_t transformer_act_floats(const Transformer *t, int max_batch, int max_seq);
+size_t transformer_act_floats(const Transformer *t, const DrlOps *ops, int max_batch, int max_seq);
 /* Uses `mem` (transformer_act_floats floats of backend memory) for activations. */
-void transformer_bind(Transformer *t, float *mem, int max_batch, int max_seq);
+void transformer_bind(Transformer *t, const DrlOps *ops, float *mem, int max_batch, int max_seq);
 /* Allocates its own activation memory; returns its size in bytes. */
 size_t transformer_alloc(Transformer *t, const DrlOps *ops, int max_batch, int max_seq);
 

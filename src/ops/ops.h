@@ -57,11 +57,15 @@ typedef struct DrlOps {
     /* qkv (B, T, 3W) packed q|k|v along the last axis, heads of width W/H.
      * scores = q.k / sqrt(W/H) + keymask[b, j] (if keymask != NULL; (B, T))
      *          + (-inf for j > i if causal); softmax over keys.
-     * out (B, T, W) heads concatenated; probs (B, H, T, T) saved for backward.
-     * A query row whose keys are all -inf gets zeros (never NaN). */
+     * out (B, T, W) heads concatenated. probs: the state the backward needs,
+     * attention_state_floats(B, T, H) floats, backend-defined: the CPU
+     * backend keeps the probabilities (B, H, T, T); the CUDA backend keeps per
+     * query row the softmax maximum and 1/sum plus the key mask (flash-style:
+     * no T x T matrix in global memory) and recomputes the probabilities in
+     * the backward. A query row whose keys are all -inf gets zeros (never NaN). */
     void (*attention_fwd)(float *out, float *probs, const float *qkv, const float *keymask,
                           int causal, int B, int T, int W, int H);
-    /* dqkv (B, T, 3W) += ... */
+    /* dqkv (B, T, 3W) += ... ; probs: the forward's state */
     void (*attention_bwd)(float *dqkv, const float *dout, const float *qkv, const float *probs,
                           int B, int T, int W, int H);
 
@@ -123,6 +127,9 @@ typedef struct DrlOps {
      * patches[(f*G + gy)*G + gx][(c*P + ky)*P + kx] =
      * frames[f][c][gy*P + ky][gx*P + kx]. */
     void (*im2col)(float *patches, const float *frames, int F, int P, int G);
+
+    /* ---- the size of attention_fwd's saved state, in floats ------------- */
+    size_t (*attention_state_floats)(int B, int T, int H);
 } DrlOps;
 
 /* The CPU backend (always present). */
