@@ -122,6 +122,9 @@ void cuda_attention_fwd(float *out, float *probs, const float *qkv, const float 
 void cuda_attention_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs, int B,
                         int T, int W, int H);
 size_t cuda_attention_state_floats(int B, int T, int H);
+void cuda_residual_layernorm_fwd(float *sum, float *out, float *mean, float *rstd, const float *a,
+                                 const float *b, const float *g, const float *beta, int N, int C,
+                                 float eps);
 
 void cuda_quickgelu_fwd(float *out, const float *inp, size_t n);
 void cuda_quickgelu_bwd(float *dinp, const float *dout, const float *inp, size_t n);

@@ -28,6 +28,32 @@ __global__ void layernorm_fwd_kernel(float *out, float *mean, float *rstd, const
     if (threadIdx.x == 0) mean[blockIdx.x] = m, rstd[blockIdx.x] = r;
 }
 
+__global__ void residual_layernorm_fwd_kernel(float *sum, float *out, float *mean, float *rstd,
+                                              const float *a, const float *b, const float *g,
+                                              const float *beta, int C, float eps) {
+    // one block per row: sum (C) = a + b, written and read back by the same
+    // thread (sum may alias a or b); then the two passes of layernorm_fwd_kernel
+    __shared__ float shm[32];
+    const size_t row = (size_t)blockIdx.x * C;
+    float *x = sum + row, *y = out + row;
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < C; c += blockDim.x) {
+        float v = a[row + c] + b[row + c];
+        x[c] = v;
+        s += v;
+    }
+    float m = block_sum(s, shm) / (float)C;
+    float q = 0.0f;
+    for (int c = threadIdx.x; c < C; c += blockDim.x) {
+        float d = x[c] - m;
+        q += d * d;
+    }
+    float r = rsqrtf(block_sum(q, shm) / (float)C + eps);
+    for (int c = threadIdx.x; c < C; c += blockDim.x)
+        y[c] = (x[c] - m) * r * g[c] + beta[c];
+    if (threadIdx.x == 0) mean[blockIdx.x] = m, rstd[blockIdx.x] = r;
+}
+
 __global__ void layernorm_bwd_dinp_kernel(float *dinp, const float *dout, const float *inp,
                                           const float *g, const float *mean, const float *rstd,
                                           int C) {
@@ -107,4 +133,13 @@ extern "C" void cuda_layernorm_bwd(float *dinp, float *dg, float *db, const floa
         layernorm_bwd_dinp_kernel<<<N, LN_THREADS>>>(dinp, dout, inp, g, mean, rstd, C);
         cudaCheckLaunch();
     }
+}
+
+extern "C" void cuda_residual_layernorm_fwd(float *sum, float *out, float *mean, float *rstd,
+                                            const float *a, const float *b, const float *g,
+                                            const float *beta, int N, int C, float eps) {
+    // sum (N, C) = a + b, out (N, C), mean (N), rstd (N), g (C), beta (C)
+    if (N <= 0 || C <= 0) return;
+    residual_layernorm_fwd_kernel<<<N, LN_THREADS>>>(sum, out, mean, rstd, a, b, g, beta, C, eps);
+    cudaCheckLaunch();
 }

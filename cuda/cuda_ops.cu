@@ -37,6 +37,7 @@ static const DrlOps cuda_ops_table = {
     .rowmax_bwd = cuda_rowmax_bwd,
     .round_fp16 = cuda_round_fp16,
     .im2col = drl_cuda_im2col,
+    .residual_layernorm_fwd = cuda_residual_layernorm_fwd,
     .attention_state_floats = cuda_attention_state_floats,
 };
 

@@ -35,6 +35,10 @@ void cpu_layernorm_fwd(float *out, float *mean, float *rstd, const float *inp, c
 void cpu_layernorm_bwd(float *dinp, float *dg, float *db, const float *dout, const float *inp,
                        const float *g, const float *mean, const float *rstd, int N, int C);
 
+void cpu_residual_layernorm_fwd(float *sum, float *out, float *mean, float *rstd, const float *a,
+                                const float *b, const float *g, const float *beta, int N, int C,
+                                float eps);
+
 /* ---- attention (cpu_attention.c) ---- */
 /* The CPU backend saves the probabilities: (B, H, T, T). */
 size_t cpu_attention_state_floats(int B, int T, int H);

@@ -96,3 +96,12 @@ void cpu_layernorm_bwd(float *dinp, float *dg, float *db, const float *dout, con
     }
     free(part);
 }
+
+void cpu_residual_layernorm_fwd(float *sum, float *out, float *mean, float *rstd, const float *a,
+                                const float *b, const float *g, const float *beta, int N, int C,
+                                float eps) {
+    // sum (N, C) = a + b; out (N, C) = LayerNorm(sum): the composition (the
+    // add is memory-bound either way on the CPU; fused on the GPU)
+    cpu_add(sum, a, b, (size_t)N * C);
+    cpu_layernorm_fwd(out, mean, rstd, sum, g, beta, N, C, eps);
+}

@@ -40,6 +40,7 @@ static const DrlOps cpu_ops = {
     .rowmax_bwd = cpu_rowmax_bwd,
     .round_fp16 = cpu_round_fp16,
     .im2col = cpu_im2col,
+    .residual_layernorm_fwd = cpu_residual_layernorm_fwd,
     .attention_state_floats = cpu_attention_state_floats,
 };
 

@@ -184,10 +184,15 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         r16(t, ops, att, nw);
         ops->linear_fwd(mid, att, P(pt, b->out_w), P(pt, b->out_b), N, W, W);
         r16(t, ops, mid, nw);
-        ops->add(mid, mid, resid, nw);
-        r16(t, ops, mid, nw);
-        ops->layernorm_fwd(ln2, ln2_mean, ln2_rstd, mid, P(pt, b->ln2_g), P(pt, b->ln2_b), N, W,
-                           t->eps);
+        if (t->fp16) { /* the residual sum is rounded before the LayerNorm reads it */
+            ops->add(mid, mid, resid, nw);
+            r16(t, ops, mid, nw);
+            ops->layernorm_fwd(ln2, ln2_mean, ln2_rstd, mid, P(pt, b->ln2_g), P(pt, b->ln2_b), N, W,
+                               t->eps);
+        } else {
+            ops->residual_layernorm_fwd(mid, ln2, ln2_mean, ln2_rstd, mid, resid, P(pt, b->ln2_g),
+                                        P(pt, b->ln2_b), N, W, t->eps);
+        }
         r16(t, ops, ln2, nw);
         ops->linear_fwd(fc, ln2, P(pt, b->fc_w), P(pt, b->fc_b), N, W, 4 * W);
         r16(t, ops, fc, 4 * nw);

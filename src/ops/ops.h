@@ -52,6 +52,12 @@ typedef struct DrlOps {
                           const float *b, int N, int C, float eps);
     void (*layernorm_bwd)(float *dinp, float *dg, float *db, const float *dout, const float *inp,
                           const float *g, const float *mean, const float *rstd, int N, int C);
+    /* The residual add fused with the LayerNorm that follows it:
+     * sum (N, C) = a + b (sum may alias a or b), then layernorm_fwd(out, mean,
+     * rstd, sum, g, beta): the same values as add then layernorm_fwd. */
+    void (*residual_layernorm_fwd)(float *sum, float *out, float *mean, float *rstd, const float *a,
+                                   const float *b, const float *g, const float *beta, int N, int C,
+                                   float eps);
 
     /* ---- multi-head self-attention core (after in_proj, before out_proj) */
     /* qkv (B, T, 3W) packed q|k|v along the last axis, heads of width W/H.

@@ -44,6 +44,8 @@ int main(void) {
     xb_memory(&x);
     xb_layernorm(&x, 300, 768);
     xb_layernorm(&x, 7, 33);
+    xb_residual_layernorm(&x, 300, 768);
+    xb_residual_layernorm(&x, 7, 33);
     xb_attention(&x, 4, 50, 768, 12, 0, 0); // vision: T = 50
     xb_attention(&x, 3, 32, 512, 8, 1, 0);  // text: causal, T = 32
     xb_attention(&x, 3, 77, 512, 8, 1, 1);  // text context 77, causal + key mask

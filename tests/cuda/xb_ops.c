@@ -104,6 +104,28 @@ void xb_layernorm(Xb *x, int N, int C) {
     free(dg), free(db);
 }
 
+/* The residual add fused with the LayerNorm (sum written in place of a). */
+void xb_residual_layernorm(Xb *x, int N, int C) {
+    const DrlOps *c = x->cpu, *g = x->gpu;
+    const size_t n = (size_t)N * C;
+    float *a = xb_rand(x, n, 2.0f), *b = xb_rand(x, n, 2.0f);
+    float *gm = xb_rand(x, (size_t)C, 1.0f), *bt = xb_rand(x, (size_t)C, 1.0f);
+    float *out = mallocCheck(n * sizeof(float)), *mean = mallocCheck((size_t)N * sizeof(float));
+    float *rstd = mallocCheck((size_t)N * sizeof(float));
+    float *d_a = xb_dev(x, a, n), *d_b = xb_dev(x, b, n), *d_g = xb_dev(x, gm, (size_t)C);
+    float *d_bt = xb_dev(x, bt, (size_t)C), *d_out = g->alloc(n * sizeof(float));
+    float *d_mean = g->alloc((size_t)N * sizeof(float)),
+          *d_rstd = g->alloc((size_t)N * sizeof(float));
+    c->residual_layernorm_fwd(a, out, mean, rstd, a, b, gm, bt, N, C, 1e-5f);
+    g->residual_layernorm_fwd(d_a, d_out, d_mean, d_rstd, d_a, d_b, d_g, d_bt, N, C, 1e-5f);
+    xb_check(x, "residual_layernorm_fwd sum", a, d_a, n, 0.0);
+    xb_check(x, "residual_layernorm_fwd out", out, d_out, n, 1e-5);
+    xb_check(x, "residual_layernorm_fwd mean", mean, d_mean, (size_t)N, 1e-5);
+    xb_check(x, "residual_layernorm_fwd rstd", rstd, d_rstd, (size_t)N, 1e-5);
+    xb_free_dev(x, d_a, d_b, d_g, d_bt, d_out, d_mean, d_rstd, NULL);
+    free(a), free(b), free(gm), free(bt), free(out), free(mean), free(rstd);
+}
+
 void xb_attention(Xb *x, int B, int T, int W, int H, int causal, int masked) {
     char name[96];
     const DrlOps *c = x->cpu, *g = x->gpu;

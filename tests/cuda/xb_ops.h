@@ -9,6 +9,7 @@
 void xb_linear(Xb *x, int N, int IC, int OC, int with_bias, double tol);
 void xb_matmul(Xb *x, int N, int IC, int OC, double tol);
 void xb_layernorm(Xb *x, int N, int C);
+void xb_residual_layernorm(Xb *x, int N, int C);
 void xb_attention(Xb *x, int B, int T, int W, int H, int causal, int masked);
 void xb_elementwise(Xb *x, size_t n);
 void xb_softmax(Xb *x, int N, int C);

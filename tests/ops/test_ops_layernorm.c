@@ -122,8 +122,40 @@ static void test_layernorm_parallel_sizes(void **state) {
     layernorm_case(61, 769, 1e-12f, 0.5, 223, 8);
 }
 
+/* The residual add fused with the LayerNorm: sum = a + b in place of a (the
+ * transformer's use), out against the double LayerNorm of the float sums. */
+static void residual_case(int N, int C, uint64_t seed) {
+    const DrlOps *ops = drl_cpu_ops();
+    TRng r = trng(seed);
+    const size_t n = (size_t)N * C;
+    float *a = fvec_rand(n, -2, 2, &r), *b = fvec_rand(n, -2, 2, &r); // (N, C) each
+    float *g = fvec_rand((size_t)C, 0.5, 1.5, &r), *beta = fvec_rand((size_t)C, -1, 1, &r);
+    double *sum_ref = dvec(n); // the float sums, exactly
+    for (size_t i = 0; i < n; i++) {
+        float v = a[i] + b[i];
+        sum_ref[i] = v;
+    }
+    float *y = fvec_nan(n), *mean = fvec_nan((size_t)N), *rstd = fvec_nan((size_t)N);
+    ops->residual_layernorm_fwd(a, y, mean, rstd, a, b, g, beta, N, C, 1e-5f); // sum into a
+    check_close("residual sum", a, sum_ref, n, 0.0, 0.0);
+    LnCtx ctx = {N, C, 1e-5};
+    double *in[3] = {sum_ref, dvec_of(g, (size_t)C), dvec_of(beta, (size_t)C)};
+    double *yref = dvec(n);
+    ref_layernorm(&ctx, in, yref);
+    check_close("residual layernorm out", y, yref, n, 1e-5, 1e-6);
+    free(a), free(b), free(g), free(beta), free(sum_ref), free(y), free(mean), free(rstd);
+    free(in[1]), free(in[2]), free(yref);
+}
+
+static void test_residual_layernorm(void **state) {
+    (void)state;
+    residual_case(3, 7, 9);
+    residual_case(61, 769, 10); // the OpenMP paths
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_residual_layernorm),
         cmocka_unit_test(test_layernorm_clip_eps),
         cmocka_unit_test(test_layernorm_drl_eps),
         cmocka_unit_test(test_layernorm_parallel_sizes),
