@@ -16,6 +16,7 @@ static const DrlOps cuda_ops_table = {
     .matmul_bwd = cuda_matmul_bwd,
     .layernorm_fwd = cuda_layernorm_fwd,
     .layernorm_bwd = cuda_layernorm_bwd,
+    .residual_layernorm_fwd = cuda_residual_layernorm_fwd,
     .attention_fwd = cuda_attention_fwd,
     .attention_bwd = cuda_attention_bwd,
     .quickgelu_fwd = cuda_quickgelu_fwd,
@@ -37,7 +38,6 @@ static const DrlOps cuda_ops_table = {
     .rowmax_bwd = cuda_rowmax_bwd,
     .round_fp16 = cuda_round_fp16,
     .im2col = drl_cuda_im2col,
-    .residual_layernorm_fwd = cuda_residual_layernorm_fwd,
     .attention_state_floats = cuda_attention_state_floats,
 };
 

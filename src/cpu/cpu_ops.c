@@ -19,6 +19,7 @@ static const DrlOps cpu_ops = {
     .matmul_bwd = cpu_matmul_bwd,
     .layernorm_fwd = cpu_layernorm_fwd,
     .layernorm_bwd = cpu_layernorm_bwd,
+    .residual_layernorm_fwd = cpu_residual_layernorm_fwd,
     .attention_fwd = cpu_attention_fwd,
     .attention_bwd = cpu_attention_bwd,
     .quickgelu_fwd = cpu_quickgelu_fwd,
@@ -40,7 +41,6 @@ static const DrlOps cpu_ops = {
     .rowmax_bwd = cpu_rowmax_bwd,
     .round_fp16 = cpu_round_fp16,
     .im2col = cpu_im2col,
-    .residual_layernorm_fwd = cpu_residual_layernorm_fwd,
     .attention_state_floats = cpu_attention_state_floats,
 };
 
