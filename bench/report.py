@@ -52,7 +52,9 @@ def main():
             continue
         spread = f"{o['work'] / max(o['times_s']):.4g}..{o['work'] / min(o['times_s']):.4g}"
         res = dict(bench=name, unit=o["work_unit"] + "/s", ours=o, reference=ref)
-        ratio = ref["median_s"] / o["median_s"] if ref else None
+        # rates, not times: the reference may do less work (preprocessing
+        # runs the reference script on a tenth of the videos)
+        ratio = o["rate"] / ref["rate"] if ref else None
         frac = o["flop"] / o["median_s"] / peak if peak and o.get("flop") else None
         res.update(ratio=ratio, fraction_of_sgemm=frac)
         mem = f"{o['peak_rss_mib']:.0f}" + (f" / {ref['peak_rss_mib']:.0f}" if ref else "")
