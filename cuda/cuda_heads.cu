@@ -45,8 +45,7 @@ __global__ void tokenwise_fwd_kernel(float *sim, float *t2v_max, int16_t *t2v_ar
             if (v > best) best = v, arg = j;
         }
         best_t[i] = best;
-        t2v_max[ab * L + i] = best;
-        t2v_arg[ab * L + i] = (int16_t)arg;
+        if (t2v_max) t2v_max[ab * L + i] = best, t2v_arg[ab * L + i] = (int16_t)arg;
     }
     for (int j = threadIdx.x; j < T; j += blockDim.x) {
         float mj = (float)vm_b[j];
@@ -57,8 +56,7 @@ __global__ void tokenwise_fwd_kernel(float *sim, float *t2v_max, int16_t *t2v_ar
             if (v > best) best = v, arg = i;
         }
         best_v[j] = best;
-        v2t_max[ab * T + j] = best;
-        v2t_arg[ab * T + j] = (int16_t)arg;
+        if (v2t_max) v2t_max[ab * T + j] = best, v2t_arg[ab * T + j] = (int16_t)arg;
     }
     __syncthreads();
     if (threadIdx.x == 0) {
@@ -159,16 +157,27 @@ static size_t cuda_tokenwise_ws_bytes(int, int, int, int, int) {
     return 0;
 }
 
-static void cuda_tokenwise_fwd(const DrlTokenwise *tw, float *sim) {
-    // sim (Bt, Bv); maxima (Bt, Bv, L) / (Bt, Bv, T)
-    if (tw->Bt <= 0 || tw->Bv <= 0) return;
-    cudaCheckCond(tw->L > 0 && tw->T > 0, "token-wise scoring needs L > 0 and T > 0");
-    const size_t bytes = ((size_t)tw->L * tw->T + tw->L + tw->T) * sizeof(float);
+/* The launch shared by training (maxima and argmaxima kept) and evaluation
+ * (drl_cuda_tokenwise_score: t2v_max == NULL, nothing kept). */
+extern "C" void cuda_tokenwise_fwd_launch(float *sim, float *t2v_max, int16_t *t2v_arg,
+                                          float *v2t_max, int16_t *v2t_arg, const float *tn,
+                                          const int32_t *tm, const float *vn, const int32_t *vm,
+                                          const float *wt, const float *wv, int Bt, int Bv, int L,
+                                          int T, int D) {
+    // sim (Bt, Bv); maxima (Bt, Bv, L) / (Bt, Bv, T) or NULL
+    if (Bt <= 0 || Bv <= 0) return;
+    cudaCheckCond(L > 0 && T > 0, "token-wise scoring needs L > 0 and T > 0");
+    const size_t bytes = ((size_t)L * T + L + T) * sizeof(float);
     cudaCheckCond(bytes <= 48 * 1024, "token-wise scoring: L * T too large for one block");
-    tokenwise_fwd_kernel<<<(unsigned int)((size_t)tw->Bt * tw->Bv), HEADS_THREADS, bytes>>>(
-        sim, tw->t2v_max, tw->t2v_arg, tw->v2t_max, tw->v2t_arg, tw->tn, tw->tm, tw->vn, tw->vm,
-        tw->wt, tw->wv, tw->Bv, tw->L, tw->T, tw->D);
+    tokenwise_fwd_kernel<<<(unsigned int)((size_t)Bt * Bv), HEADS_THREADS, bytes>>>(
+        sim, t2v_max, t2v_arg, v2t_max, v2t_arg, tn, tm, vn, vm, wt, wv, Bv, L, T, D);
     cudaCheckLaunch();
+}
+
+static void cuda_tokenwise_fwd(const DrlTokenwise *tw, float *sim) {
+    cuda_tokenwise_fwd_launch(sim, tw->t2v_max, tw->t2v_arg, tw->v2t_max, tw->v2t_arg, tw->tn,
+                              tw->tm, tw->vn, tw->vm, tw->wt, tw->wv, tw->Bt, tw->Bv, tw->L, tw->T,
+                              tw->D);
 }
 
 static void cuda_tokenwise_bwd(const DrlTokenwise *tw, const float *dsim, float *dtn, float *dvn,

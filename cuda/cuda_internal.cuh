@@ -122,6 +122,11 @@ void cuda_attention_fwd(float *out, float *probs, const float *qkv, const float 
 void cuda_attention_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs, int B,
                         int T, int W, int H);
 size_t cuda_attention_state_floats(int B, int T, int H);
+/* cuda_heads.cu: the token-wise forward (maxima/argmaxima kept unless t2v_max == NULL) */
+void cuda_tokenwise_fwd_launch(float *sim, float *t2v_max, int16_t *t2v_arg, float *v2t_max,
+                               int16_t *v2t_arg, const float *tn, const int32_t *tm,
+                               const float *vn, const int32_t *vm, const float *wt,
+                               const float *wv, int Bt, int Bv, int L, int T, int D);
 void cuda_residual_layernorm_fwd(float *sum, float *out, float *mean, float *rstd, const float *a,
                                  const float *b, const float *g, const float *beta, int N, int C,
                                  float eps);

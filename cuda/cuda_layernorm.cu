@@ -7,16 +7,13 @@
 /* Rows summed per partial in the column sums. */
 #define COLSUM_ROWS 64
 
-__global__ void layernorm_fwd_kernel(float *out, float *mean, float *rstd, const float *inp,
-                                     const float *g, const float *b, int C, float eps) {
-    // one block per row: out (C), inp (C)
-    __shared__ float shm[32];
-    const float *x = inp + (size_t)blockIdx.x * C;
-    float *y = out + (size_t)blockIdx.x * C;
-    float s = 0.0f;
-    for (int c = threadIdx.x; c < C; c += blockDim.x)
-        s += x[c];
-    float m = block_sum(s, shm) / (float)C;
+/* One row's two passes (mean, then biased variance) by the whole block:
+ * y (C) = (x - mean) rstd g + b; x may have been written by the calling
+ * thread just before (each thread reads back only its own elements). */
+__device__ static void layernorm_row(float *y, float *mean, float *rstd, const float *x,
+                                     const float *g, const float *b, int C, float eps, float *shm,
+                                     float partial_sum) {
+    float m = block_sum(partial_sum, shm) / (float)C;
     float q = 0.0f;
     for (int c = threadIdx.x; c < C; c += blockDim.x) {
         float d = x[c] - m;
@@ -25,33 +22,36 @@ __global__ void layernorm_fwd_kernel(float *out, float *mean, float *rstd, const
     float r = rsqrtf(block_sum(q, shm) / (float)C + eps);
     for (int c = threadIdx.x; c < C; c += blockDim.x)
         y[c] = (x[c] - m) * r * g[c] + b[c];
-    if (threadIdx.x == 0) mean[blockIdx.x] = m, rstd[blockIdx.x] = r;
+    if (threadIdx.x == 0) *mean = m, *rstd = r;
+}
+
+__global__ void layernorm_fwd_kernel(float *out, float *mean, float *rstd, const float *inp,
+                                     const float *g, const float *b, int C, float eps) {
+    // one block per row: out (C), inp (C)
+    __shared__ float shm[32];
+    const float *x = inp + (size_t)blockIdx.x * C;
+    float s = 0.0f;
+    for (int c = threadIdx.x; c < C; c += blockDim.x)
+        s += x[c];
+    layernorm_row(out + (size_t)blockIdx.x * C, mean + blockIdx.x, rstd + blockIdx.x, x, g, b, C,
+                  eps, shm, s);
 }
 
 __global__ void residual_layernorm_fwd_kernel(float *sum, float *out, float *mean, float *rstd,
                                               const float *a, const float *b, const float *g,
                                               const float *beta, int C, float eps) {
     // one block per row: sum (C) = a + b, written and read back by the same
-    // thread (sum may alias a or b); then the two passes of layernorm_fwd_kernel
+    // thread (sum may alias a or b); then the passes of layernorm_fwd_kernel
     __shared__ float shm[32];
     const size_t row = (size_t)blockIdx.x * C;
-    float *x = sum + row, *y = out + row;
+    float *x = sum + row;
     float s = 0.0f;
     for (int c = threadIdx.x; c < C; c += blockDim.x) {
         float v = a[row + c] + b[row + c];
         x[c] = v;
         s += v;
     }
-    float m = block_sum(s, shm) / (float)C;
-    float q = 0.0f;
-    for (int c = threadIdx.x; c < C; c += blockDim.x) {
-        float d = x[c] - m;
-        q += d * d;
-    }
-    float r = rsqrtf(block_sum(q, shm) / (float)C + eps);
-    for (int c = threadIdx.x; c < C; c += blockDim.x)
-        y[c] = (x[c] - m) * r * g[c] + beta[c];
-    if (threadIdx.x == 0) mean[blockIdx.x] = m, rstd[blockIdx.x] = r;
+    layernorm_row(out + row, mean + blockIdx.x, rstd + blockIdx.x, x, g, beta, C, eps, shm, s);
 }
 
 __global__ void layernorm_bwd_dinp_kernel(float *dinp, const float *dout, const float *inp,
