@@ -62,7 +62,7 @@ static size_t carve(Transformer *t, const DrlOps *ops, float *mem, int max_batch
     CARVE(qkv, L * N * 3 * W);
     t->att_state = ops->attention_state_floats(max_batch, max_seq, (int)H); /* per layer */
     CARVE(probs, L * t->att_state);
-    CARVE(att, L * N * W);
+    CARVE(att, N * W); /* one layer: recomputed in backward */
     CARVE(ln2_mean, L * N);
     CARVE(ln2_rstd, L * N);
     CARVE(fc, L * N * 4 * W);
@@ -157,6 +157,7 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
     const int W = t->width, H = t->heads, N = B * T;
     const size_t maxN = (size_t)t->max_batch * t->max_seq;
     const size_t maxP = t->att_state; /* attention state per layer */
+    t->keymask = keymask;
     for (int l = 0; l < t->layers; l++) {
         const TransformerBlockParams *b = &t->blocks[l];
         float *resid = t->resid + l * maxN * W;   // (B, T, W)
@@ -166,7 +167,7 @@ void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         float *ln1_rstd = t->ln1_rstd + l * maxN; // (B*T)
         float *qkv = t->qkv + l * maxN * 3 * W;   // (B, T, 3W)
         float *probs = t->probs + l * maxP;       // (att_state) attention's saved state
-        float *att = t->att + l * maxN * W;       // (B, T, W)
+        float *att = t->att;                      // (B, T, W) this layer only
         float *ln2 = t->d_ln;                     // (B, T, W) this layer only
         float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
         float *ln2_rstd = t->ln2_rstd + l * maxN; // (B*T)
@@ -220,8 +221,8 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         float *ln1_mean = t->ln1_mean + l * maxN;     // (B*T)
         float *ln1_rstd = t->ln1_rstd + l * maxN;     // (B*T)
         const float *qkv = t->qkv + l * maxN * 3 * W; // (B, T, 3W)
-        const float *probs = t->probs + l * maxP;     // (att_state)
-        const float *att = t->att + l * maxN * W;     // (B, T, W)
+        float *probs = t->probs + l * maxP;           // (att_state)
+        float *att = t->x4a;                          // (B, T, W) recomputed
         float *ln2_mean = t->ln2_mean + l * maxN;     // (B*T)
         float *ln2_rstd = t->ln2_rstd + l * maxN;     // (B*T)
         const float *fc = t->fc + l * maxN * 4 * W;   // (B, T, 4W)
@@ -257,7 +258,11 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
         /* d_att is free here: scratch of the fp16 LayerNorm backward */
         ln_bwd_add(t, ops, dx, t->d_att, G(pt, b->ln2_g), G(pt, b->ln2_b), t->d_ln, mid,
                    P(pt, b->ln2_g), ln2_mean, ln2_rstd, N, W);
-        /* attention branch: dx now holds d(mid) = d(block input) through the residual. */
+        /* attention branch: dx now holds d(mid) = d(block input) through the residual.
+         * The attention output is recomputed from qkv (x4a is free: d_fc is used);
+         * the state it rewrites gets the same values. */
+        ops->attention_fwd(att, probs, qkv, t->keymask, t->causal, B, T, W, H);
+        r16(t, ops, att, nw);
         ops->zero(t->d_att, nW);
         ops->linear_bwd(t->d_att, G(pt, b->out_w), G(pt, b->out_b), dx, att, P(pt, b->out_w), N, W,
                         W);

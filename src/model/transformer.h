@@ -61,14 +61,19 @@ typedef struct {
     float *qkv;       /* (layers, maxN, 3W) */
     size_t att_state; /* floats of attention state per layer (ops->attention_state_floats) */
     float *probs;     /* (layers, att_state): the attention's saved state (CPU: probabilities) */
-    float *att;       /* (layers, maxN, W) attention output before out_proj */
-    float *ln2_mean;  /* (layers, maxN) */
-    float *ln2_rstd;  /* (layers, maxN) */
-    float *fc;        /* (layers, maxN, 4W) c_fc output, before QuickGELU */
+    float *att;       /* (maxN, W) one layer's attention output before out_proj (the
+                         backward recomputes it from qkv: one cheap attention
+                         forward instead of layers x maxN x W floats kept) */
+    const float *keymask; /* the last forward's key mask (the caller's buffer, read again
+                             by the backward's recomputation) */
+    float *ln2_mean;      /* (layers, maxN) */
+    float *ln2_rstd;      /* (layers, maxN) */
+    float *fc;            /* (layers, maxN, 4W) c_fc output, before QuickGELU */
     /* one layer's buffers, shared by forward and backward (the LayerNorm and
      * QuickGELU outputs are recomputed in backward, bit-identical):
      *   x4a (maxN, 4W): forward QuickGELU out; backward QuickGELU out, then
-     *                   d(c_fc out), then the recomputed LN1 out;
+     *                   d(c_fc out), then the recomputed attention out, then
+     *                   the recomputed LN1 out;
      *   x4b (maxN, 4W): backward d(QuickGELU out), then d(qkv) (3W used);
      *   d_att (maxN, W): the recomputed LN2 out, d(attention out), scratch of
      *                   the fp16 LayerNorm backward;

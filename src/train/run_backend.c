@@ -1,6 +1,19 @@
 #include "train/run_backend.h"
 
 #include <malloc.h>
+/* Under AddressSanitizer malloc is ASan's, and glibc's mallinfo2 sees none of
+ * it: the byte count comes from the sanitizer's allocator instead. */
+#if defined(__SANITIZE_ADDRESS__)
+#define DRL_ASAN_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DRL_ASAN_ALLOCATOR 1
+#endif
+#endif
+#ifdef DRL_ASAN_ALLOCATOR
+/* sanitizer/allocator_interface.h (not installed with every compiler) */
+size_t __sanitizer_get_current_allocated_bytes(void);
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +149,12 @@ size_t run_backend_bytes_in_use(const RunBackend *b) {
     }
 #endif
     (void)b;
+#ifdef DRL_ASAN_ALLOCATOR
+    return __sanitizer_get_current_allocated_bytes(); /* ASan's allocator: glibc's has nothing */
+#else
     struct mallinfo2 mi = mallinfo2();
     return mi.uordblks + mi.hblkhd;
+#endif
 }
 
 void run_backend_free(RunBackend *b, DrlComm *comm) {

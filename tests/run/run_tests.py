@@ -120,9 +120,23 @@ def test_ranks():
         check(worst < 1e-4, f"{ranks} ranks: every step's loss equals 1 rank's (worst rel diff {worst:.2e})")
         # The last bias of a WTI weight branch has a zero gradient (softmax
         # shift invariance): Adam turns its float noise into arbitrary moves.
+        # So does the key third of every in_proj_bias (a constant added to all
+        # of a query's scores): those thirds are left out.
         keys = [k for k in p if not ("_weight_fc." in k and k.endswith(".bias") and p[k].shape == (1,))]
-        pw = max(float(np.abs(p[k] - base[1][k]).max() / max(np.abs(base[1][k]).max(), 1e-8)) for k in keys)
-        check(pw < 1e-3, f"{ranks} ranks: final parameters equal 1 rank's (worst rel diff {pw:.2e})")
+
+        def comparable(k, x):
+            if k.endswith("attn.in_proj_bias"):
+                w = x.shape[0] // 3
+                return np.concatenate([x[:w], x[2 * w:]])
+            return x
+        pw, pk = max((float(np.abs(comparable(k, p[k]) - comparable(k, base[1][k])).max()
+                            / max(np.abs(comparable(k, base[1][k])).max(), 1e-8)), k) for k in keys)
+        # Adam also moves an element whose gradient is at the rounding level
+        # by up to lr per step whatever its sign: 10 steps at lr 1e-3 can part
+        # such elements by 2e-2 absolute (seen: frame_position_embeddings 1.3e-3
+        # of its largest value in a Debug build, 2e-4 in Release). A wrong
+        # gradient shows in the losses, compared above at 1e-4.
+        check(pw < 1e-2, f"{ranks} ranks: final parameters equal 1 rank's (worst rel diff {pw:.2e}, {pk})")
     # xti (spec §9): the reference's multi-rank gradient IS the single-process
     # one, so the default mode on 2 ranks follows 1 rank
     xb = None
