@@ -76,18 +76,23 @@ void xb_check(Xb *x, const char *op, const float *ref, const float *dev, size_t 
     free(got);
 }
 
-void xb_check_int(Xb *x, const char *op, const int32_t *ref, const int32_t *dev, size_t n) {
-    int32_t *got = mallocCheck((n ? n : 1) * sizeof(int32_t)); // (n)
-    x->gpu->to_host(got, dev, n * sizeof(int32_t));
+void xb_check_exact(Xb *x, const char *op, const void *ref, const void *dev, size_t n,
+                    size_t elem) {
+    unsigned char *got = mallocCheck((n ? n : 1) * elem); // (n * elem) bytes
+    x->gpu->to_host(got, dev, n * elem);
     size_t bad = 0;
     for (size_t i = 0; i < n; i++)
-        bad += got[i] != ref[i];
+        bad += memcmp(got + i * elem, (const unsigned char *)ref + i * elem, elem) != 0;
     printf("%s [%s] %-34s %zu of %zu differ\n", bad ? "FAIL" : "PASS", x->prec, op, bad, n);
     if (bad)
         x->failed++;
     else
         x->passed++;
     free(got);
+}
+
+void xb_check_int(Xb *x, const char *op, const int32_t *ref, const int32_t *dev, size_t n) {
+    xb_check_exact(x, op, ref, dev, n, sizeof(int32_t));
 }
 
 void xb_free_dev(Xb *x, ...) {

@@ -24,6 +24,8 @@ int32_t *xb_dev_int(Xb *x, const int32_t *host, size_t n);
 float *xb_copy(const float *host, size_t n); /* host duplicate */
 /* Compares device dev (n) with host ref (n); relative error <= tol passes. */
 void xb_check(Xb *x, const char *op, const float *ref, const float *dev, size_t n, double tol);
+/* Element by element bit equality of n elements of elem bytes (dev: device). */
+void xb_check_exact(Xb *x, const char *op, const void *ref, const void *dev, size_t n, size_t elem);
 void xb_check_int(Xb *x, const char *op, const int32_t *ref, const int32_t *dev, size_t n);
 /* Frees device pointers (NULL-terminated list). */
 void xb_free_dev(Xb *x, ...);

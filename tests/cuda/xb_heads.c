@@ -8,19 +8,9 @@
 #include "common/check.h"
 #include "xb_step.h"
 
-/* int16 device array against a host reference, in xb_check_int's style. */
+/* int16 device array against a host reference, bit for bit. */
 static void check_i16(Xb *x, const char *op, const int16_t *ref, const int16_t *dev, size_t n) {
-    int16_t *got = mallocCheck((n ? n : 1) * sizeof(int16_t)); // (n)
-    x->gpu->to_host(got, dev, n * sizeof(int16_t));
-    size_t bad = 0;
-    for (size_t i = 0; i < n; i++)
-        bad += got[i] != ref[i];
-    printf("%s [%s] %-34s %zu of %zu differ\n", bad ? "FAIL" : "PASS", x->prec, op, bad, n);
-    if (bad)
-        x->failed++;
-    else
-        x->passed++;
-    free(got);
+    xb_check_exact(x, op, ref, dev, n, sizeof(int16_t));
 }
 
 static int16_t *dev_i16(Xb *x, size_t n) {
