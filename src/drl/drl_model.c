@@ -157,8 +157,14 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
     return (n + h->gtmp_n) * sizeof(float);
 }
 
-static float *alloc_f(const DrlOps *ops, size_t n) {
-    return ops->alloc(n * sizeof(float));
+/* Backend allocations of drl_model_alloc, counted into *acc (the activation
+ * bytes it logs). */
+static void *alloc_b(const DrlOps *ops, size_t bytes, size_t *acc) {
+    *acc += bytes;
+    return ops->alloc(bytes);
+}
+static float *alloc_f(const DrlOps *ops, size_t n, size_t *acc) {
+    return alloc_b(ops, n * sizeof(float), acc);
 }
 
 void drl_model_alloc(DrlModel *m, int max_local) {
@@ -171,31 +177,29 @@ void drl_model_alloc(DrlModel *m, int max_local) {
     params_alloc_buffers(&m->pt, ops);
     size_t clip_bytes = clip_alloc(&m->clip, ops, &m->pt, (int)(Bl * T), (int)Bl, (int)L);
     size_t bytes = clip_bytes;
-    m->video_norm = alloc_f(ops, Bl * T * 3 * R * R);
-    m->frame_feat = alloc_f(ops, Bl * T * D);
-    m->agg_x = alloc_f(ops, Bl * T * D);
-    m->keymask = alloc_f(ops, Bl * T);
-    m->text_feat = alloc_f(ops, Bl * L * D);
-    m->video_feat = alloc_f(ops, Bl * T * D);
-    m->tf_g = alloc_f(ops, Bg * L * D);
-    m->vf_g = alloc_f(ops, Bg * T * D);
-    m->tm_g = ops->alloc(Bg * L * sizeof(int32_t));
-    m->vm_g = ops->alloc(Bg * T * sizeof(int32_t));
-    m->wt = alloc_f(ops, Bg * L);
-    m->wv = alloc_f(ops, Bg * T);
-    m->sim = alloc_f(ops, Bg * Bg);
-    m->sim_vt = alloc_f(ops, Bg * Bg);
-    m->logits_t2v = alloc_f(ops, Bg * Bg);
-    m->logits_v2t = alloc_f(ops, Bg * Bg);
-    m->d_tf_g = alloc_f(ops, Bg * L * D);
-    m->d_vf_g = alloc_f(ops, Bg * T * D);
-    m->d_wt = alloc_f(ops, Bg * L);
-    m->d_wv = alloc_f(ops, Bg * T);
-    m->d_text = alloc_f(ops, Bl * L * D);
-    m->d_video = alloc_f(ops, Bl * T * D);
-    m->d_frame = alloc_f(ops, Bl * T * D);
-    bytes += sizeof(float) * (Bl * T * 3 * R * R + 6 * Bl * T * D + 2 * Bl * L * D + Bl * T +
-                              2 * Bg * (L + T) * D + 2 * Bg * (L + T) + 4 * Bg * Bg);
+    m->video_norm = alloc_f(ops, Bl * T * 3 * R * R, &bytes);
+    m->frame_feat = alloc_f(ops, Bl * T * D, &bytes);
+    m->agg_x = alloc_f(ops, Bl * T * D, &bytes);
+    m->keymask = alloc_f(ops, Bl * T, &bytes);
+    m->text_feat = alloc_f(ops, Bl * L * D, &bytes);
+    m->video_feat = alloc_f(ops, Bl * T * D, &bytes);
+    m->tf_g = alloc_f(ops, Bg * L * D, &bytes);
+    m->vf_g = alloc_f(ops, Bg * T * D, &bytes);
+    m->tm_g = alloc_b(ops, Bg * L * sizeof(int32_t), &bytes);
+    m->vm_g = alloc_b(ops, Bg * T * sizeof(int32_t), &bytes);
+    m->wt = alloc_f(ops, Bg * L, &bytes);
+    m->wv = alloc_f(ops, Bg * T, &bytes);
+    m->sim = alloc_f(ops, Bg * Bg, &bytes);
+    m->sim_vt = alloc_f(ops, Bg * Bg, &bytes);
+    m->logits_t2v = alloc_f(ops, Bg * Bg, &bytes);
+    m->logits_v2t = alloc_f(ops, Bg * Bg, &bytes);
+    m->d_tf_g = alloc_f(ops, Bg * L * D, &bytes);
+    m->d_vf_g = alloc_f(ops, Bg * T * D, &bytes);
+    m->d_wt = alloc_f(ops, Bg * L, &bytes);
+    m->d_wv = alloc_f(ops, Bg * T, &bytes);
+    m->d_text = alloc_f(ops, Bl * L * D, &bytes);
+    m->d_video = alloc_f(ops, Bl * T * D, &bytes);
+    m->d_frame = alloc_f(ops, Bl * T * D, &bytes);
     if (m->h.agg == HEAD_AGG_SEQTRANSF)
         bytes += transformer_alloc(&m->agg_tf, ops, (int)Bl, (int)T);
     size_t host_bytes = alloc_host(m, Bl, Bg);
@@ -203,20 +207,19 @@ void drl_model_alloc(DrlModel *m, int max_local) {
     if (m->h.interaction == HEAD_DP) dp_cache_alloc(&m->dp, (int)Bg, (int)Bg, (int)T, (int)D);
     if (tokenwise(m)) {
         drlCheck(L < 32768 && T < 32768, "token-wise interaction: L and T must fit int16");
-        m->dsim = alloc_f(ops, Bg * Bg);
-        m->tn = alloc_f(ops, Bg * L * D);
-        m->tn_norm = alloc_f(ops, Bg * L);
-        m->vn = alloc_f(ops, Bg * T * D);
-        m->vn_norm = alloc_f(ops, Bg * T);
-        m->d_tn = alloc_f(ops, Bg * L * D);
-        m->d_vn = alloc_f(ops, Bg * T * D);
-        m->t2v_max = alloc_f(ops, Bg * Bg * L);
-        m->v2t_max = alloc_f(ops, Bg * Bg * T);
-        m->t2v_arg = ops->alloc(Bg * Bg * L * sizeof(int16_t));
-        m->v2t_arg = ops->alloc(Bg * Bg * T * sizeof(int16_t));
+        m->dsim = alloc_f(ops, Bg * Bg, &bytes);
+        m->tn = alloc_f(ops, Bg * L * D, &bytes);
+        m->tn_norm = alloc_f(ops, Bg * L, &bytes);
+        m->vn = alloc_f(ops, Bg * T * D, &bytes);
+        m->vn_norm = alloc_f(ops, Bg * T, &bytes);
+        m->d_tn = alloc_f(ops, Bg * L * D, &bytes);
+        m->d_vn = alloc_f(ops, Bg * T * D, &bytes);
+        m->t2v_max = alloc_f(ops, Bg * Bg * L, &bytes);
+        m->v2t_max = alloc_f(ops, Bg * Bg * T, &bytes);
+        m->t2v_arg = alloc_b(ops, Bg * Bg * L * sizeof(int16_t), &bytes);
+        m->v2t_arg = alloc_b(ops, Bg * Bg * T * sizeof(int16_t), &bytes);
         alloc_tw_ws(m);
-        bytes += sizeof(float) * (Bg * Bg + 3 * Bg * (L + T) * D + Bg * (L + T)) +
-                 Bg * Bg * (L + T) * (sizeof(float) + sizeof(int16_t)) + m->tw_ws_bytes;
+        bytes += m->tw_ws_bytes;
     }
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_alloc(&m->wb_text, ops, (int)(Bg * L));
@@ -227,25 +230,24 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         m->xti_pairs = (int)P;
         m->xti_seq = (int)S;
         bytes += transformer_alloc(&m->cross, ops, (int)P, (int)S);
-        m->xti_x = alloc_f(ops, P * S * D);
-        m->xti_mask = alloc_f(ops, P * S);
-        m->xti_tok_ids = ops->alloc(P * sizeof(int32_t));
-        m->xti_dscore = alloc_f(ops, P);
+        m->xti_x = alloc_f(ops, P * S * D, &bytes);
+        m->xti_mask = alloc_f(ops, P * S, &bytes);
+        m->xti_tok_ids = alloc_b(ops, P * sizeof(int32_t), &bytes);
+        m->xti_dscore = alloc_f(ops, P, &bytes);
         int32_t *ids = hcalloc(P, sizeof(int32_t)); // (P) q * S
         for (size_t q = 0; q < P; q++)
             ids[q] = (int32_t)(q * S);
         ops->to_device(m->xti_tok_ids, ids, P * sizeof(int32_t));
         free(ids);
-        m->xti_tok0 = alloc_f(ops, P * D);
-        m->xti_ln = alloc_f(ops, P * D);
-        m->xti_ln_mean = alloc_f(ops, P);
-        m->xti_ln_rstd = alloc_f(ops, P);
-        m->xti_dense = alloc_f(ops, P * D);
-        m->xti_pooled = alloc_f(ops, P * D);
-        m->xti_score = alloc_f(ops, P);
-        m->xti_scratch = alloc_f(ops, P * D);
-        m->xti_scratch2 = alloc_f(ops, P * D);
-        bytes += sizeof(float) * (P * S * (D + 1) + P * (7 * D + 5));
+        m->xti_tok0 = alloc_f(ops, P * D, &bytes);
+        m->xti_ln = alloc_f(ops, P * D, &bytes);
+        m->xti_ln_mean = alloc_f(ops, P, &bytes);
+        m->xti_ln_rstd = alloc_f(ops, P, &bytes);
+        m->xti_dense = alloc_f(ops, P * D, &bytes);
+        m->xti_pooled = alloc_f(ops, P * D, &bytes);
+        m->xti_score = alloc_f(ops, P, &bytes);
+        m->xti_scratch = alloc_f(ops, P * D, &bytes);
+        m->xti_scratch2 = alloc_f(ops, P * D, &bytes);
     }
     log_info("model: %zu parameters in %d tensors (%.1f MiB, with gradients %.1f MiB); "
              "activations %.1f MiB (host mirrors %.1f MiB) for %zu local pairs x %zu frames",
