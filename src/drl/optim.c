@@ -62,20 +62,19 @@ static double chunk_sq(const float *g, size_t n) {
     return acc;
 }
 
-/* When scale != 1 the tensor is first scaled in place (g = g * scale, the
- * float product) and the sum is of the scaled values. */
-static double scale_sq_norm(float *g, size_t n, float scale) {
+/* The sum of squares of g (n); with scaled != NULL, of the float products
+ * g * scale, which are also written to scaled (may be g: in place). */
+static double chunked_sq_norm(const float *g, float *scaled, size_t n, float scale) {
     const size_t chunks = (n + OPTIM_CHUNK - 1) / OPTIM_CHUNK;
     double small[64];
     double *part = chunks <= 64 ? small : mallocCheck(chunks * sizeof(double)); // (chunks)
 #pragma omp parallel for schedule(static) if (n >= OPTIM_PARALLEL_MIN)
     for (size_t c = 0; c < chunks; c++) {
-        float *x = g + c * OPTIM_CHUNK;
-        const size_t len = c + 1 < chunks ? OPTIM_CHUNK : n - c * OPTIM_CHUNK;
-        if (scale != 1.0f)
+        const size_t off = c * OPTIM_CHUNK, len = c + 1 < chunks ? OPTIM_CHUNK : n - off;
+        if (scaled)
             for (size_t k = 0; k < len; k++)
-                x[k] *= scale;
-        part[c] = chunk_sq(x, len);
+                scaled[off + k] = g[off + k] * scale;
+        part[c] = chunk_sq(scaled ? scaled + off : g + off, len);
     }
     double acc = 0.0;
     for (size_t c = 0; c < chunks; c++)
@@ -85,7 +84,12 @@ static double scale_sq_norm(float *g, size_t n, float scale) {
 }
 
 static double tensor_sq_norm(const float *g, size_t n) {
-    return scale_sq_norm((float *)g, n, 1.0f); /* scale 1 never writes */
+    return chunked_sq_norm(g, NULL, n, 1.0f);
+}
+
+/* g = g * scale in place; returns the sum of squares of the scaled values. */
+static double scale_sq_norm(float *g, size_t n, float scale) {
+    return chunked_sq_norm(g, g, n, scale);
 }
 
 /* The norm of tensor i's gradient as torch.norm returns it: an fp16 tensor's
