@@ -52,7 +52,8 @@ typedef enum {
 typedef enum { DRL_NONFINITE_STOP, DRL_NONFINITE_SKIP } DrlOnNonfinite;
 typedef enum { DRL_GRADSCALE_REFERENCE, DRL_GRADSCALE_SINGLE } DrlGradScaleMode;
 typedef enum { DRL_DEVICE_AUTO, DRL_DEVICE_CPU, DRL_DEVICE_CUDA } DrlDevice;
-typedef enum { DRL_PREC_BF16, DRL_PREC_FP32, DRL_PREC_TF32 } DrlPrecision;
+/* AUTO: bf16 on CUDA, fp32 on the CPU (the CPU's reference numerics). */
+typedef enum { DRL_PREC_BF16, DRL_PREC_FP32, DRL_PREC_TF32, DRL_PREC_AUTO } DrlPrecision;
 
 /* ---- sections ------------------------------------------------------------ */
 typedef struct {
@@ -135,7 +136,7 @@ typedef struct {
     char output_dir[DRL_CONFIG_PATH_MAX];
     bool resume;
     DrlDevice device;
-    DrlPrecision precision; /* CUDA compute precision */
+    DrlPrecision precision; /* matrix-product precision (auto: CUDA bf16, CPU fp32) */
     int threads;            /* 0 = all cores */
 } DrlRunConfig;
 

@@ -20,7 +20,7 @@ static const char *const k_schedules[] = {"warmup_cosine", "warmup_linear", "war
 static const char *const k_nonfinite[] = {"stop", "skip", NULL};
 static const char *const k_gradscale[] = {"reference", "single", NULL};
 static const char *const k_devices[] = {"auto", "cpu", "cuda", NULL};
-static const char *const k_precisions[] = {"bf16", "fp32", "tf32", NULL};
+static const char *const k_precisions[] = {"bf16", "fp32", "tf32", "auto", NULL};
 
 #define OFF(member) offsetof(DrlConfig, member)
 #define CAP(member) sizeof(((DrlConfig *)0)->member)
@@ -137,8 +137,9 @@ static const CfgField k_fields[] = {
         "log, checkpoints and results"),
     BOOL("run", "resume", run.resume, 0, "continue from the newest checkpoint in output_dir"),
     ENUM("run", "device", run.device, k_devices, DRL_DEVICE_AUTO, "auto | cpu | cuda"),
-    ENUM("run", "precision", run.precision, k_precisions, DRL_PREC_BF16,
-         "CUDA compute precision: bf16 | fp32 | tf32"),
+    ENUM("run", "precision", run.precision, k_precisions, DRL_PREC_AUTO,
+         "matrix products: auto (CUDA bf16, CPU fp32) | bf16 (bf16 operands, fp32 accumulation; "
+         "CPU needs oneDNN) | fp32 | tf32 (CUDA only)"),
     INT("run", "threads", run.threads, RANGE_, 0, 4096, 0, "CPU threads; 0 = all cores"),
 };
 

@@ -28,6 +28,17 @@ void cpu_linear_bwd(float *dinp, float *dw, float *dbias, const float *dout, con
 void cpu_matmul_fwd(float *out, const float *inp, const float *m, int N, int IC, int OC);
 void cpu_matmul_bwd(float *dinp, float *dm, const float *dout, const float *inp, const float *m,
                     int N, int IC, int OC);
+/* dbias (OC) += sum over the rows of dout (N, OC) (double sums per column). */
+void cpu_bias_grad(float *dbias, const float *dout, int N, int OC);
+
+/* ---- the same four with bf16 products (cpu_linear_bf16.c, cpu_bf16_gemm.h) ---- */
+void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const float *bias, int N,
+                         int IC, int OC);
+void cpu_linear_bf16_bwd(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                         const float *w, int N, int IC, int OC);
+void cpu_matmul_bf16_fwd(float *out, const float *inp, const float *m, int N, int IC, int OC);
+void cpu_matmul_bf16_bwd(float *dinp, float *dm, const float *dout, const float *inp,
+                         const float *m, int N, int IC, int OC);
 
 /* ---- layernorm (cpu_layernorm.c) ---- */
 void cpu_layernorm_fwd(float *out, float *mean, float *rstd, const float *inp, const float *g,

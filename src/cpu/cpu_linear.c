@@ -32,7 +32,7 @@ void cpu_linear_fwd(float *out, const float *inp, const float *w, const float *b
 }
 
 /* dbias (OC) += sum over rows of dout (N, OC), summed in double per column. */
-static void bias_grad(float *dbias, const float *dout, int N, int OC) {
+void cpu_bias_grad(float *dbias, const float *dout, int N, int OC) {
     int nblocks = (OC + BIAS_BLOCK - 1) / BIAS_BLOCK;
 #pragma omp parallel for if ((size_t)N * OC >= CPU_PARALLEL_MIN)
     for (int blk = 0; blk < nblocks; blk++) {
@@ -53,7 +53,7 @@ void cpu_linear_bwd(float *dinp, float *dw, float *dbias, const float *dout, con
                     const float *w, int N, int IC, int OC) {
     // dinp (N, IC), dw (OC, IC), dbias (OC), dout (N, OC), inp (N, IC), w (OC, IC)
     if (N <= 0 || OC <= 0) return;
-    if (dbias) bias_grad(dbias, dout, N, OC);
+    if (dbias) cpu_bias_grad(dbias, dout, N, OC);
     if (IC <= 0) return;
     if (dinp) // (N, IC) += (N, OC) @ (OC, IC)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC,

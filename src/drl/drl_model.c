@@ -58,7 +58,7 @@ void drl_model_init(DrlModel *m, const DrlOps *ops, const DrlComm *comm, const C
     }
     rng_init(&m->rng, seed ^ 0x5D1CDC0FFEEULL);
     m->training = 1;
-    m->hk = ops == drl_cpu_ops() ? drl_cpu_head_kernels() : NULL;
+    m->hk = drl_ops_is_cpu(ops) ? drl_cpu_head_kernels() : NULL;
 }
 
 static int tokenwise(const DrlModel *m) {

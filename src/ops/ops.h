@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 typedef struct DrlOps {
-    const char *name; /* "cpu" or "cuda" */
+    const char *name; /* "cpu" (both CPU tables) or "cuda" */
 
     /* ---- memory (device memory for CUDA, host memory for CPU) ---------- */
     void *(*alloc)(size_t bytes); /* zero-filled */
@@ -140,5 +140,14 @@ typedef struct DrlOps {
 
 /* The CPU backend (always present). */
 const DrlOps *drl_cpu_ops(void);
+/* The CPU backend with bf16 matrix products (run.precision = "bf16" on the
+ * CPU): linear and matmul, forward and backward, round their fp32 operands
+ * to bf16 (nearest even) and accumulate in fp32; everything else, the
+ * attention's per-head products included, is drl_cpu_ops()'s fp32. NULL when
+ * this build (no oneDNN) or this CPU has none, with the reason in why[len]
+ * (why may be NULL). */
+const DrlOps *drl_cpu_ops_bf16(char *why, size_t len);
+/* 1 for the host-memory CPU tables (drl_cpu_ops() and drl_cpu_ops_bf16()). */
+int drl_ops_is_cpu(const DrlOps *ops);
 
 #endif

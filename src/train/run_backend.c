@@ -40,6 +40,28 @@ static DrlCudaPrecision cuda_precision(DrlPrecision p) {
 }
 #endif
 
+/* run.precision on the CPU backend: auto and fp32 keep drl_cpu_ops() (fp32,
+ * the reference numerics); bf16 selects drl_cpu_ops_bf16() (bf16 products,
+ * fp32 accumulation, fp32 everywhere else) or fails when this build or CPU
+ * has none; tf32 (a CUDA tensor-core format) runs as fp32, with a warning.
+ * Returns 0, or -1 after logging the error. */
+static int cpu_precision(RunBackend *b, DrlPrecision p) {
+    if (p == DRL_PREC_TF32)
+        log_warn("run.precision = \"tf32\" applies to CUDA only: the CPU backend computes in "
+                 "fp32");
+    if (p != DRL_PREC_BF16) return 0;
+    char why[256] = "";
+    const DrlOps *ops = drl_cpu_ops_bf16(why, sizeof why);
+    if (!ops) {
+        log_error("run.precision = \"bf16\" on the CPU: %s; use \"auto\" or \"fp32\"", why);
+        return -1;
+    }
+    b->ops = ops;
+    snprintf(b->precision, sizeof b->precision,
+             "bf16 matrix products (fp32 accumulation), fp32 elsewhere (fp32 master weights)");
+    return 0;
+}
+
 int run_backend_select(RunBackend *b, const DrlConfig *cfg, DrlComm *comm) {
     memset(b, 0, sizeof *b);
     const char *dev = config_enum_name("run.device", cfg->run.device);
@@ -84,6 +106,7 @@ int run_backend_select(RunBackend *b, const DrlConfig *cfg, DrlComm *comm) {
         return -1;
     }
 #endif
+    if (!b->is_cuda && cpu_precision(b, cfg->run.precision)) return -1;
     log_info("backend: %s, precision %s, backend-memory collectives over %s", b->ops->name,
              b->precision, comm_backend_name(comm));
     return 0;

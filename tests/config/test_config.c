@@ -82,7 +82,7 @@ static void assert_reference_defaults(const DrlConfig *c) {
     assert_string_equal(c->run.output_dir, "runs/default");
     assert_false(c->run.resume);
     assert_int_equal(c->run.device, DRL_DEVICE_AUTO);
-    assert_int_equal(c->run.precision, DRL_PREC_BF16);
+    assert_int_equal(c->run.precision, DRL_PREC_AUTO);
     assert_int_equal(c->run.threads, 0);
 }
 

@@ -1,0 +1,158 @@
+/* The bf16 matrix product on oneDNN's matmul primitive: bf16 source and
+ * weights, fp32 destination, alpha as the output scale, beta as a sum
+ * post-op. An engine and a stream are made per call (a few microseconds);
+ * oneDNN's own primitive cache keeps the JIT-compiled kernels between calls,
+ * so this file holds no state of its own. */
+#include "cpu/cpu_bf16_gemm.h"
+
+#include <stdio.h>
+
+#include "common/check.h"
+
+#ifdef DRL_HAVE_ONEDNN
+#include <oneapi/dnnl/dnnl.h>
+
+/* oneDNN call: any status other than dnnl_success ends the run. */
+#define dnnlCheck(call)                                                                            \
+    do {                                                                                           \
+        dnnl_status_t dnnl_st_ = (call);                                                           \
+        if (dnnl_st_ != dnnl_success) {                                                            \
+            char dnnl_msg_[64];                                                                    \
+            snprintf(dnnl_msg_, sizeof dnnl_msg_, "oneDNN status %d", (int)dnnl_st_);              \
+            drl_fail(__FILE__, __LINE__, #call, dnnl_msg_,                                         \
+                     "the bf16 matrix product needs oneDNN's bf16 matmul (an AVX-512 CPU); "       \
+                     "use run.precision = \"fp32\"");                                              \
+        }                                                                                          \
+    } while (0)
+
+/* The matmul's primitive descriptor for (M, K) x (K, N) -> (M, N) with the
+ * given storage; NULL with *status when oneDNN has no implementation. */
+static dnnl_primitive_desc_t make_pd(dnnl_engine_t eng, int trans_a, int trans_b, int M, int N,
+                                     int K, float alpha, float beta, int ldc,
+                                     dnnl_status_t *status) {
+    const dnnl_dims_t a_dims = {M, K}, b_dims = {K, N}, c_dims = {M, N};
+    const dnnl_dims_t a_str = {trans_a ? 1 : K, trans_a ? M : 1}; // stored (M, K) or (K, M)
+    const dnnl_dims_t b_str = {trans_b ? 1 : N, trans_b ? K : 1}; // stored (K, N) or (N, K)
+    const dnnl_dims_t c_str = {ldc, 1};
+    dnnl_memory_desc_t a_md, b_md, c_md;
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_str));
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_str));
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_str));
+    dnnl_matmul_desc_t desc;
+    dnnlCheck(dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md));
+    dnnl_primitive_attr_t attr;
+    dnnlCheck(dnnl_primitive_attr_create(&attr));
+    if (alpha != 1.0f) dnnlCheck(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha));
+    if (beta != 0.0f) {
+        dnnl_post_ops_t po;
+        dnnlCheck(dnnl_post_ops_create(&po));
+        dnnlCheck(dnnl_post_ops_append_sum(po, beta));
+        dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, po));
+        dnnlCheck(dnnl_post_ops_destroy(po));
+    }
+    dnnl_primitive_desc_t pd = NULL;
+    *status = dnnl_primitive_desc_create(&pd, &desc, attr, eng, NULL);
+    dnnlCheck(dnnl_primitive_attr_destroy(attr));
+    return *status == dnnl_success ? pd : NULL;
+}
+
+int cpu_bf16_gemm_available(char *why, size_t len) {
+    dnnl_engine_t eng;
+    if (dnnl_engine_create(&eng, dnnl_cpu, 0) != dnnl_success) {
+        if (why) snprintf(why, len, "oneDNN could not create a CPU engine");
+        return 0;
+    }
+    dnnl_status_t st;
+    dnnl_primitive_desc_t pd = make_pd(eng, 0, 0, 16, 16, 16, 1.0f, 1.0f, 16, &st);
+    if (pd) dnnlCheck(dnnl_primitive_desc_destroy(pd));
+    dnnlCheck(dnnl_engine_destroy(eng));
+    if (!pd && why)
+        snprintf(why, len,
+                 "oneDNN has no bf16 matmul for this CPU (status %d; it needs AVX-512, "
+                 "avx512_bf16 for full speed)",
+                 (int)st);
+    return pd != NULL;
+}
+
+void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                          const uint16_t *A, const uint16_t *B, float beta, float *C, int ldc) {
+    // A (M, K) or (K, M), B (K, N) or (N, K), C (M, ldc)
+    drlCheck(M > 0 && N > 0 && K > 0 && ldc >= N, "cpu_bf16_gemm_packed: empty or bad shape");
+    dnnl_engine_t eng;
+    dnnlCheck(dnnl_engine_create(&eng, dnnl_cpu, 0));
+    dnnl_stream_t stream;
+    dnnlCheck(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags));
+    dnnl_status_t st;
+    dnnl_primitive_desc_t pd = make_pd(eng, trans_a, trans_b, M, N, K, alpha, beta, ldc, &st);
+    dnnlCheck(st);
+    dnnl_primitive_t prim;
+    dnnlCheck(dnnl_primitive_create(&prim, pd));
+    const dnnl_memory_desc_t *a_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *b_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    const dnnl_memory_desc_t *c_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
+    dnnl_memory_t a_mem, b_mem, c_mem;
+    dnnlCheck(dnnl_memory_create(&a_mem, a_md, eng, (void *)A));
+    dnnlCheck(dnnl_memory_create(&b_mem, b_md, eng, (void *)B));
+    dnnlCheck(dnnl_memory_create(&c_mem, c_md, eng, C));
+    const dnnl_exec_arg_t args[3] = {
+        {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}};
+    dnnlCheck(dnnl_primitive_execute(prim, stream, 3, args));
+    dnnlCheck(dnnl_stream_wait(stream));
+    dnnlCheck(dnnl_memory_destroy(a_mem));
+    dnnlCheck(dnnl_memory_destroy(b_mem));
+    dnnlCheck(dnnl_memory_destroy(c_mem));
+    dnnlCheck(dnnl_primitive_destroy(prim));
+    dnnlCheck(dnnl_primitive_desc_destroy(pd));
+    dnnlCheck(dnnl_stream_destroy(stream));
+    dnnlCheck(dnnl_engine_destroy(eng));
+}
+
+#else /* no oneDNN in this build */
+
+int cpu_bf16_gemm_available(char *why, size_t len) {
+    if (why)
+        snprintf(why, len,
+                 "this build has no bf16 CPU matrix product (oneDNN, Debian's libdnnl-dev, "
+                 "was not found when it was configured)");
+    return 0;
+}
+
+void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                          const uint16_t *A, const uint16_t *B, float beta, float *C, int ldc) {
+    (void)trans_a, (void)trans_b, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)B;
+    (void)beta, (void)C, (void)ldc;
+    drl_fail(__FILE__, __LINE__, "cpu_bf16_gemm_packed", "built without oneDNN",
+             "install libdnnl-dev and reconfigure, or use run.precision = \"fp32\"");
+}
+
+#endif
+
+/* C (M, N) = beta * C (the product of an empty K). */
+static void scale_c(float *C, int M, int N, int ldc, float beta) {
+    for (int m = 0; m < M; m++)
+        for (int n = 0; n < N; n++)
+            C[(size_t)m * ldc + n] = beta == 0.0f ? 0.0f : beta * C[(size_t)m * ldc + n];
+}
+
+void cpu_bf16_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
+                   int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+    // A (M, K) or (K, M) with lda; B (K, N) or (N, K) with ldb; C (M, ldc)
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(C, M, N, ldc, beta);
+        return;
+    }
+    uint16_t *a16 = mallocCheck(sizeof(uint16_t) * (size_t)M * K); // stored like A, contiguous
+    uint16_t *b16 = mallocCheck(sizeof(uint16_t) * (size_t)K * N); // stored like B, contiguous
+    if (trans_a)
+        cpu_bf16_pack(a16, A, K, M, lda);
+    else
+        cpu_bf16_pack(a16, A, M, K, lda);
+    if (trans_b)
+        cpu_bf16_pack(b16, B, N, K, ldb);
+    else
+        cpu_bf16_pack(b16, B, K, N, ldb);
+    cpu_bf16_gemm_packed(trans_a, trans_b, M, N, K, alpha, a16, b16, beta, C, ldc);
+    free(b16);
+    free(a16);
+}

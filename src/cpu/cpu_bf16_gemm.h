@@ -1,0 +1,39 @@
+/* The CPU backend's bf16 matrix product (run.precision = "bf16" on the CPU):
+ *   C (M, N) = alpha * op(A) (M, K) op(B) (K, N) + beta * C
+ * row-major, A and B given in fp32 (either transposed), each element rounded
+ * to bf16 (round to nearest, ties to even; NaN stays NaN, overflow goes to
+ * +-inf), products and sums in fp32 (oneDNN's matmul, VDPBF16PS where the CPU
+ * has avx512_bf16). C is fp32; beta = 0 ignores C's previous contents.
+ * Built only when oneDNN was found (DRL_HAVE_ONEDNN); otherwise
+ * cpu_bf16_gemm_available() says why and cpu_bf16_gemm ends the run. */
+#ifndef DRL_CPU_CPU_BF16_GEMM_H
+#define DRL_CPU_CPU_BF16_GEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 1 when this build and this CPU run bf16 products; else 0 and why (a
+ * sentence) in why[len] (why may be NULL). */
+int cpu_bf16_gemm_available(char *why, size_t len);
+
+/* x rounded to the nearest bf16 (ties to even), as the upper half of a float. */
+uint16_t cpu_bf16_from_float(float x);
+float cpu_bf16_to_float(uint16_t h);
+
+/* dst (rows, cols) contiguous bf16 = src (rows, cols) with leading dimension
+ * ld >= cols, rounded as cpu_bf16_from_float (OpenMP over rows). */
+void cpu_bf16_pack(uint16_t *dst, const float *src, int rows, int cols, int ld);
+
+/* C = alpha op(A) op(B) + beta C on operands already in bf16 (contiguous:
+ * A stored (M, K), or (K, M) when trans_a; B stored (K, N), or (N, K) when
+ * trans_b). ldc >= N. */
+void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                          const uint16_t *A, const uint16_t *B, float beta, float *C, int ldc);
+
+/* The fp32 interface, cblas_sgemm's row-major arguments (trans as 0/1): A
+ * stored (M, K) lda >= K, or (K, M) lda >= M when trans_a; B likewise. The
+ * operands are rounded into scratch bf16 copies, then cpu_bf16_gemm_packed. */
+void cpu_bf16_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
+                   int lda, const float *B, int ldb, float beta, float *C, int ldc);
+
+#endif

@@ -1,0 +1,32 @@
+/* fp32 <-> bf16 conversion for the bf16 matrix product (round to nearest even). */
+#include "cpu/cpu_bf16_gemm.h"
+
+#include <string.h>
+
+#include "cpu/cpu_internal.h"
+
+uint16_t cpu_bf16_from_float(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u); /* quiet NaN */
+    u += 0x7fffu + ((u >> 16) & 1u); /* ties to even; the carry rounds up into the exponent */
+    return (uint16_t)(u >> 16);
+}
+
+float cpu_bf16_to_float(uint16_t h) {
+    const uint32_t u = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+void cpu_bf16_pack(uint16_t *dst, const float *src, int rows, int cols, int ld) {
+    // dst (rows, cols) bf16, src (rows, ld) fp32
+#pragma omp parallel for schedule(static) if ((size_t)rows * cols >= CPU_PARALLEL_MIN)
+    for (int r = 0; r < rows; r++) {
+        const float *s = src + (size_t)r * ld; // (cols)
+        uint16_t *d = dst + (size_t)r * cols;  // (cols)
+        for (int c = 0; c < cols; c++)
+            d[c] = cpu_bf16_from_float(s[c]);
+    }
+}

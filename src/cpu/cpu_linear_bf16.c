@@ -1,0 +1,80 @@
+/* Linear (W stored [OC, IC]) and matmul (M stored [IC, OC]) with bf16
+ * products and fp32 accumulation (cpu_bf16_gemm.h): the entries of
+ * drl_cpu_ops_bf16(). Bias, bias gradient and everything outside the products
+ * stay fp32; backward passes accumulate (beta = 1). Each backward rounds dout
+ * to bf16 once for both of its products. */
+#include "cpu/cpu_bf16_gemm.h"
+#include "cpu/cpu_internal.h"
+
+#include <stdlib.h>
+
+#include "common/check.h"
+
+/* A new contiguous bf16 copy of x (rows, cols). */
+static uint16_t *bf16_copy(const float *x, int rows, int cols) {
+    uint16_t *h = mallocCheck(sizeof(uint16_t) * (size_t)rows * cols); // (rows, cols)
+    cpu_bf16_pack(h, x, rows, cols, cols);
+    return h;
+}
+
+void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const float *bias, int N,
+                         int IC, int OC) {
+    // out (N, OC), inp (N, IC), w (OC, IC), bias (OC) or NULL
+    if (N <= 0 || OC <= 0) return;
+    float beta = 0.0f;
+    if (bias) {
+#pragma omp parallel for if ((size_t)N * OC >= CPU_PARALLEL_MIN)
+        for (int n = 0; n < N; n++) {
+            float *row = out + (size_t)n * OC; // (OC)
+            for (int o = 0; o < OC; o++)
+                row[o] = bias[o];
+        }
+        beta = 1.0f;
+    }
+    // (N, OC) (+)= (N, IC) @ (OC, IC)^T ; IC = 0 leaves the bias (or zeros)
+    cpu_bf16_gemm(0, 1, N, OC, IC, 1.0f, inp, IC, w, IC, beta, out, OC);
+}
+
+void cpu_linear_bf16_bwd(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                         const float *w, int N, int IC, int OC) {
+    // dinp (N, IC), dw (OC, IC), dbias (OC), dout (N, OC), inp (N, IC), w (OC, IC)
+    if (N <= 0 || OC <= 0) return;
+    if (dbias) cpu_bias_grad(dbias, dout, N, OC);
+    if (IC <= 0 || (!dinp && !dw)) return;
+    uint16_t *dout16 = bf16_copy(dout, N, OC); // (N, OC)
+    if (dinp) {                                // (N, IC) += (N, OC) @ (OC, IC)
+        uint16_t *w16 = bf16_copy(w, OC, IC);  // (OC, IC)
+        cpu_bf16_gemm_packed(0, 0, N, IC, OC, 1.0f, dout16, w16, 1.0f, dinp, IC);
+        free(w16);
+    }
+    if (dw) {                                    // (OC, IC) += (N, OC)^T @ (N, IC)
+        uint16_t *inp16 = bf16_copy(inp, N, IC); // (N, IC)
+        cpu_bf16_gemm_packed(1, 0, OC, IC, N, 1.0f, dout16, inp16, 1.0f, dw, IC);
+        free(inp16);
+    }
+    free(dout16);
+}
+
+void cpu_matmul_bf16_fwd(float *out, const float *inp, const float *m, int N, int IC, int OC) {
+    // out (N, OC) = inp (N, IC) @ m (IC, OC); IC = 0 gives zeros
+    if (N <= 0 || OC <= 0) return;
+    cpu_bf16_gemm(0, 0, N, OC, IC, 1.0f, inp, IC, m, OC, 0.0f, out, OC);
+}
+
+void cpu_matmul_bf16_bwd(float *dinp, float *dm, const float *dout, const float *inp,
+                         const float *m, int N, int IC, int OC) {
+    // dinp (N, IC), dm (IC, OC), dout (N, OC), inp (N, IC), m (IC, OC)
+    if (N <= 0 || OC <= 0 || IC <= 0 || (!dinp && !dm)) return;
+    uint16_t *dout16 = bf16_copy(dout, N, OC); // (N, OC)
+    if (dinp) {                                // (N, IC) += (N, OC) @ (IC, OC)^T
+        uint16_t *m16 = bf16_copy(m, IC, OC);  // (IC, OC)
+        cpu_bf16_gemm_packed(0, 1, N, IC, OC, 1.0f, dout16, m16, 1.0f, dinp, IC);
+        free(m16);
+    }
+    if (dm) {                                    // (IC, OC) += (N, IC)^T @ (N, OC)
+        uint16_t *inp16 = bf16_copy(inp, N, IC); // (N, IC)
+        cpu_bf16_gemm_packed(1, 0, IC, OC, N, 1.0f, inp16, dout16, 1.0f, dm, OC);
+        free(inp16);
+    }
+    free(dout16);
+}
