@@ -1,3 +1,6 @@
+/* CDCR (spec §6) composed from the op table and the head kernels, so that it
+ * runs where its inputs are: the model's backend for ti / wti, the host for
+ * dp (drl_cdcr.h). The row indices are built on the host and uploaded. */
 #include "drl/drl_cdcr.h"
 
 #include <string.h>
@@ -6,6 +9,34 @@
 #include "common/log.h"
 #include "drl/loss.h"
 
+/* Where one CDCR evaluation runs: kernels, an arena of their memory, and a
+ * host arena for the indices (the same arena when the memory is the host). */
+typedef struct {
+    const DrlOps *ops;
+    const DrlHeadKernels *hk;
+    DrlScratch *mem; /* the kernels' memory */
+    DrlScratch *idx; /* host */
+    int D;
+} CdcrEnv;
+
+/* One correlation term over N row pairs: rows ia of table A with rows ib of
+ * table B, row weights w gathered from a weight table at iw (cdcr 3).
+ * C (D, D) = sum_r w_r za_r^T zb_r / divisor with za, zb the rows
+ * standardised per channel. */
+typedef struct {
+    int N;
+    int32_t *ia, *ib, *iw; /* (N) host: row indices */
+    int weighted;
+    int32_t *d_ia, *d_ib, *d_iw; /* (N) kernel memory copies */
+    float *w;                    /* (N) gathered weights or NULL */
+    float *za, *zb;              /* (N, D) standardised rows */
+    float *A, *B;                /* (N, D) gathered rows; reused as dA, dB */
+    float *sda, *sdb;            /* (D) */
+    uint8_t *dga, *dgb;          /* (D) degenerate channels */
+    float *C;                    /* (D, D) */
+    float divisor;
+} CorrTerm;
+
 static int count_valid(const int32_t *mask, int K) {
     int n = 0;
     for (int k = 0; k < K; k++)
@@ -13,168 +44,241 @@ static int count_valid(const int32_t *mask, int K) {
     return n;
 }
 
-/* Gathers rows src[idx[r]] (each D floats) into dst (N, D). */
-static void gather_rows(float *dst, const float *src, const int *idx, int N, int D) {
-    for (int r = 0; r < N; r++)
-        memcpy(dst + (size_t)r * D, src + (size_t)idx[r] * D, sizeof(float) * D);
-}
-/* dst[idx[r]] += g[r] */
-static void scatter_rows(float *dst, const float *g, const int *idx, int N, int D) {
-    for (int r = 0; r < N; r++)
-        for (int d = 0; d < D; d++)
-            dst[(size_t)idx[r] * D + d] += g[(size_t)r * D + d];
+static void *mem_get(CdcrEnv *env, size_t bytes) {
+    return scratch_get(env->mem, bytes);
 }
 
-/* One correlation term over row pairs (ia into A's table, ib into B's table):
- * forward into cc; backward scatters into dA_tab / dB_tab and dw (per row). */
-typedef struct {
-    int N;
-    int *ia, *ib; /* (N) row indices */
-    float *w;     /* (N) row weights or NULL */
-    int *iw;      /* (N) index of each row's weight in the weight table */
-    float *A, *B; /* (N, D) gathered rows */
-    CorrCache cc;
-} CorrTerm;
-
-static void term_forward(CorrTerm *t, DrlScratch *s, const float *A_tab, const float *B_tab, int D,
-                         float divisor) {
-    t->A = scratch_get(s, sizeof(float) * (size_t)t->N * D);
-    t->B = scratch_get(s, sizeof(float) * (size_t)t->N * D);
-    gather_rows(t->A, A_tab, t->ia, t->N, D);
-    gather_rows(t->B, B_tab, t->ib, t->N, D);
-    corr_forward(&t->cc, s, t->A, t->B, t->w, t->N, D, divisor);
-}
-
-static void term_backward(CorrTerm *t, DrlScratch *s, const float *dC, float *dA_tab, float *dB_tab,
-                          float *dw_tab, int D) {
-    float *dA = scratch_zget(s, sizeof(float) * (size_t)t->N * D);           // (N, D)
-    float *dB = scratch_zget(s, sizeof(float) * (size_t)t->N * D);           // (N, D)
-    float *dw = t->w ? scratch_zget(s, sizeof(float) * (size_t)t->N) : NULL; // (N)
-    corr_backward(&t->cc, s, dC, dA, dB, dw);
-    scatter_rows(dA_tab, dA, t->ia, t->N, D);
-    scatter_rows(dB_tab, dB, t->ib, t->N, D);
-    if (dw && dw_tab)
-        for (int r = 0; r < t->N; r++)
-            dw_tab[t->iw[r]] += dw[r];
-}
-
-static void term_alloc(CorrTerm *t, DrlScratch *s, int N, int weighted) {
+static void term_alloc(CdcrEnv *env, CorrTerm *t, int N, int weighted) {
     memset(t, 0, sizeof *t);
     t->N = N;
-    t->ia = scratch_zget(s, sizeof(int) * (size_t)N);
-    t->ib = scratch_zget(s, sizeof(int) * (size_t)N);
-    t->iw = scratch_zget(s, sizeof(int) * (size_t)N);
-    if (weighted) t->w = scratch_zget(s, sizeof(float) * (size_t)N);
+    t->weighted = weighted;
+    const size_t ni = sizeof(int32_t) * (size_t)(N > 0 ? N : 1);
+    t->ia = scratch_zget(env->idx, ni);
+    t->ib = scratch_zget(env->idx, ni);
+    t->iw = scratch_zget(env->idx, ni);
 }
 
-/* Bytes of one term of N rows, forward and backward. */
+/* Bytes of one term of N rows in the kernels' memory, forward and backward:
+ * 3 index tables, w and dw, 7 (N, D) buffers, sd and flags, C. */
 static size_t term_bytes(size_t N, size_t D) {
     const size_t ND = scratch_round(sizeof(float) * N * D);
-    return 4 * scratch_round(sizeof(int) * N) + 4 * ND + scratch_round(sizeof(float) * N) +
-           corr_scratch_bytes((int)N, (int)D);
+    return 3 * scratch_round(sizeof(int32_t) * N) + 2 * scratch_round(sizeof(float) * N) + 7 * ND +
+           2 * scratch_round(sizeof(float) * D) + 2 * scratch_round(D) +
+           scratch_round(sizeof(float) * D * D);
 }
 
 size_t drl_cdcr_scratch_bytes(int Bg, int L, int T, int D) {
-    const size_t dd = 2 * scratch_round(sizeof(float) * (size_t)D * D); // dC, C
-    return dd + term_bytes((size_t)Bg * L, (size_t)D) + term_bytes((size_t)Bg * T, (size_t)D);
+    const size_t dd = 2 * scratch_round(sizeof(float) * (size_t)D * D); // dC, combined C
+    return dd + scratch_round(sizeof(double)) + term_bytes((size_t)Bg * L, (size_t)D) +
+           term_bytes((size_t)Bg * T, (size_t)D);
 }
 
-static int degenerate_channels(const CorrTerm *t, int D) {
-    int n = 0;
-    for (int d = 0; d < D; d++)
-        n += t->cc.degen_a[d] + t->cc.degen_b[d];
+size_t drl_cdcr_index_bytes(int Bg, int L, int T, int D) {
+    const size_t rows[2] = {(size_t)Bg * L, (size_t)Bg * T};
+    size_t n = 0;
+    for (int k = 0; k < 2; k++)
+        n += 3 * scratch_round(sizeof(int32_t) * (rows[k] > 0 ? rows[k] : 1)) +
+             2 * scratch_round((size_t)D);
     return n;
+}
+
+/* Uploads the indices, gathers the rows (and weights), standardises, and
+ * C = za^T (w zb) / divisor. */
+static void term_forward(CdcrEnv *env, CorrTerm *t, const float *A_tab, const float *B_tab,
+                         const float *w_tab, float divisor) {
+    const DrlOps *ops = env->ops;
+    const DrlHeadKernels *hk = env->hk;
+    const int N = t->N, D = env->D;
+    const size_t ni = sizeof(int32_t) * (size_t)N, nd = sizeof(float) * (size_t)N * D;
+    t->divisor = divisor;
+    t->d_ia = mem_get(env, ni);
+    t->d_ib = mem_get(env, ni);
+    t->d_iw = mem_get(env, ni);
+    ops->to_device(t->d_ia, t->ia, ni);
+    ops->to_device(t->d_ib, t->ib, ni);
+    t->A = mem_get(env, nd);
+    t->B = mem_get(env, nd);
+    t->za = mem_get(env, nd);
+    t->zb = mem_get(env, nd);
+    t->sda = mem_get(env, sizeof(float) * D);
+    t->sdb = mem_get(env, sizeof(float) * D);
+    t->dga = mem_get(env, (size_t)D);
+    t->dgb = mem_get(env, (size_t)D);
+    t->C = mem_get(env, sizeof(float) * (size_t)D * D);
+    ops->embedding_fwd(t->A, t->d_ia, A_tab, N, D);
+    ops->embedding_fwd(t->B, t->d_ib, B_tab, N, D);
+    hk->standardise_fwd(t->za, t->sda, t->dga, t->A, N, D);
+    hk->standardise_fwd(t->zb, t->sdb, t->dgb, t->B, N, D);
+    const float *zbw = t->zb; // (N, D) w_r * zb_r
+    if (t->weighted) {
+        ops->to_device(t->d_iw, t->iw, ni);
+        t->w = mem_get(env, sizeof(float) * (size_t)N);
+        ops->embedding_fwd(t->w, t->d_iw, w_tab, N, 1);
+        float *scaled = t->A; // A is free after the standardisation
+        ops->copy(scaled, t->zb, nd);
+        hk->rows_scale(scaled, t->w, N, D);
+        zbw = scaled;
+    }
+    ops->zero(t->C, sizeof(float) * (size_t)D * D);
+    ops->matmul_bwd(NULL, t->C, zbw, t->za, NULL, N, D, D); // C (D, D) += za^T zbw
+    ops->scale(t->C, 1.0f / divisor, (size_t)D * D);
+}
+
+/* From dC (D, D): scatters into dA_tab / dB_tab and dw_tab (per row). */
+static void term_backward(CdcrEnv *env, CorrTerm *t, const float *dC, float *dA_tab, float *dB_tab,
+                          float *dw_tab) {
+    const DrlOps *ops = env->ops;
+    const DrlHeadKernels *hk = env->hk;
+    const int N = t->N, D = env->D;
+    const size_t nd = sizeof(float) * (size_t)N * D;
+    const float s = 1.0f / t->divisor;
+    float *dza = mem_get(env, nd); // (N, D) = zb dC^T / div
+    float *dzb = mem_get(env, nd); // (N, D) = za dC / div
+    ops->linear_fwd(dza, t->zb, dC, NULL, N, D, D);
+    ops->matmul_fwd(dzb, t->za, dC, N, D, D);
+    ops->scale(dza, s, (size_t)N * D);
+    ops->scale(dzb, s, (size_t)N * D);
+    if (t->weighted) {
+        if (dw_tab) {
+            /* dw_r = za_r . (dC zb_r) / div = za_r . dza_r */
+            float *dw = mem_get(env, sizeof(float) * (size_t)N); // (N)
+            ops->zero(dw, sizeof(float) * (size_t)N);
+            hk->rows_dot_add(dw, t->za, dza, N, D);
+            ops->embedding_bwd(dw_tab, dw, t->d_iw, N, 1);
+        }
+        hk->rows_scale(dza, t->w, N, D);
+        hk->rows_scale(dzb, t->w, N, D);
+    }
+    float *dA = t->A, *dB = t->B; // (N, D) each
+    ops->zero(dA, nd);
+    ops->zero(dB, nd);
+    hk->standardise_bwd(dA, dza, t->za, t->sda, t->dga, N, D);
+    hk->standardise_bwd(dB, dzb, t->zb, t->sdb, t->dgb, N, D);
+    if (dA_tab) ops->embedding_bwd(dA_tab, dA, t->d_ia, N, D);
+    if (dB_tab) ops->embedding_bwd(dB_tab, dB, t->d_ib, N, D);
+}
+
+static int degenerate_channels(CdcrEnv *env, const CorrTerm *t) {
+    const int D = env->D;
+    uint8_t *flags = scratch_get(env->idx, 2 * (size_t)D); // (2, D) host
+    env->ops->to_host(flags, t->dga, (size_t)D);
+    env->ops->to_host(flags + D, t->dgb, (size_t)D);
+    int n = 0;
+    for (int d = 0; d < 2 * D; d++)
+        n += flags[d];
+    return n;
+}
+
+static double decorrelation(CdcrEnv *env, const float *C, const DrlModel *m, float *dC) {
+    double *res = mem_get(env, sizeof(double)); // (1)
+    env->hk->decorrelation(res, C, env->D, m->h.alpha1, m->h.alpha2, dC, m->h.lambda);
+    double loss = 0.0;
+    env->ops->to_host(&loss, res, sizeof(double));
+    return loss;
+}
+
+/* CDCR 1: one picked token and one picked frame per pair. */
+static void pick_rows(DrlModel *m, CorrTerm *t, int Bg, const int32_t *text_pick,
+                      const int32_t *video_pick) {
+    const DrlHost *h = &m->host;
+    const int L = m->L, T = m->T;
+    for (int a = 0; a < Bg; a++) {
+        int lt = count_valid(h->tm + (size_t)a * L, L);
+        int lv = count_valid(h->vm + (size_t)a * T, T);
+        int pt_, pv;
+        if (text_pick) {
+            pt_ = text_pick[a], pv = video_pick[a];
+        } else {
+            pt_ = (int)(rng_below(&m->rng, 10000) % (uint32_t)(lt > 0 ? lt : 1));
+            pv = (int)(rng_below(&m->rng, 10000) % (uint32_t)(lv > 0 ? lv : 1));
+        }
+        drlCheck(pt_ >= 0 && pt_ < L && pv >= 0 && pv < T, "CDCR 1 pick out of range");
+        t->ia[a] = a * L + pt_;
+        t->ib[a] = a * T + pv;
+    }
+}
+
+/* Variants 2 and 3: every valid token with its best frame of its own video
+ * (tok), every valid frame with its best token (frm); ties: first. */
+static void best_match_rows(const DrlModel *m, CorrTerm *tok, CorrTerm *frm, int Bg) {
+    const DrlHost *h = &m->host;
+    const int L = m->L, T = m->T;
+    int r = 0;
+    for (int a = 0; a < Bg; a++) {
+        const int16_t *arg = h->targ + (size_t)a * L; // (L) argmax_j S[a,a,i,:]
+        for (int i = 0; i < L; i++) {
+            if (!h->tm[(size_t)a * L + i]) continue;
+            tok->ia[r] = a * L + i;
+            tok->ib[r] = a * T + arg[i];
+            tok->iw[r] = a * L + i;
+            r++;
+        }
+    }
+    r = 0;
+    for (int b = 0; b < Bg; b++) {
+        const int16_t *arg = h->varg + (size_t)b * T; // (T) argmax_i S[b,b,:,j]
+        for (int j = 0; j < T; j++) {
+            if (!h->vm[(size_t)b * T + j]) continue;
+            frm->ia[r] = b * T + j;
+            frm->ib[r] = b * L + arg[j];
+            frm->iw[r] = b * T + j;
+            r++;
+        }
+    }
 }
 
 double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *video_pick,
                 int backward, CdcrGrads *g) {
     const int L = m->L, T = m->T, D = m->D, variant = m->h.cdcr;
-    const float a1 = m->h.alpha1, a2 = m->h.alpha2, lambda = m->h.lambda;
-    DrlScratch *s = &m->host.cdcr;
-    scratch_reset(s);
-    float *dC = scratch_zget(s, sizeof(float) * (size_t)D * D); // (D, D)
+    const int dp = m->h.interaction == HEAD_DP;
+    CdcrEnv env = {.ops = dp ? drl_cpu_ops() : m->ops,
+                   .hk = dp ? drl_cpu_head_kernels() : m->hk,
+                   .mem = dp ? &m->host.cdcr : &m->cdcr_mem,
+                   .idx = &m->host.cdcr,
+                   .D = D};
+    scratch_reset(env.mem);
+    scratch_reset(env.idx);
+    const DrlOps *ops = env.ops;
+    float *dC = mem_get(&env, sizeof(float) * (size_t)D * D); // (D, D)
+    ops->zero(dC, sizeof(float) * (size_t)D * D);
+    float *dCp = backward ? dC : NULL;
     double loss = 0.0;
     int degen = 0;
-    const DrlHost *h = &m->host;
 
-    if (m->h.interaction == HEAD_DP) {
+    if (dp || variant == 1) {
         CorrTerm t;
-        term_alloc(&t, s, Bg, 0);
-        for (int a = 0; a < Bg; a++)
-            t.ia[a] = t.ib[a] = a;
-        term_forward(&t, s, m->dp.t, m->dp.v, D, (float)Bg);
-        loss = decorrelation_loss(t.cc.C, D, a1, a2, dC, lambda);
-        degen = degenerate_channels(&t, D);
-        if (backward) term_backward(&t, s, dC, g->dt, g->dv, NULL, D);
-    } else if (variant == 1) {
-        CorrTerm t;
-        term_alloc(&t, s, Bg, 0);
-        for (int a = 0; a < Bg; a++) {
-            int lt = count_valid(h->tm + (size_t)a * L, L);
-            int lv = count_valid(h->vm + (size_t)a * T, T);
-            int pt_, pv;
-            if (text_pick) {
-                pt_ = text_pick[a], pv = video_pick[a];
-            } else {
-                pt_ = (int)(rng_below(&m->rng, 10000) % (uint32_t)(lt > 0 ? lt : 1));
-                pv = (int)(rng_below(&m->rng, 10000) % (uint32_t)(lv > 0 ? lv : 1));
-            }
-            drlCheck(pt_ >= 0 && pt_ < L && pv >= 0 && pv < T, "CDCR 1 pick out of range");
-            t.ia[a] = a * L + pt_;
-            t.ib[a] = a * T + pv;
-        }
-        term_forward(&t, s, h->tn, h->vn, D, (float)Bg);
-        loss = decorrelation_loss(t.cc.C, D, a1, a2, dC, lambda);
-        degen = degenerate_channels(&t, D);
-        if (backward) term_backward(&t, s, dC, g->dtn, g->dvn, NULL, D);
+        term_alloc(&env, &t, Bg, 0);
+        if (dp)
+            for (int a = 0; a < Bg; a++)
+                t.ia[a] = t.ib[a] = a;
+        else
+            pick_rows(m, &t, Bg, text_pick, video_pick);
+        term_forward(&env, &t, dp ? m->dp.t : m->tn, dp ? m->dp.v : m->vn, NULL, (float)Bg);
+        loss = decorrelation(&env, t.C, m, dCp);
+        degen = degenerate_channels(&env, &t);
+        if (backward) term_backward(&env, &t, dC, dp ? g->dt : g->dtn, dp ? g->dv : g->dvn, NULL);
     } else {
-        /* variants 2 and 3: every valid token with its best frame of its own
-         * video, every valid frame with its best token (ties: first). */
         const int weighted = variant == 3;
         int ntok = 0, nfrm = 0;
         for (int a = 0; a < Bg; a++)
-            ntok += count_valid(h->tm + (size_t)a * L, L);
+            ntok += count_valid(m->host.tm + (size_t)a * L, L);
         for (int b = 0; b < Bg; b++)
-            nfrm += count_valid(h->vm + (size_t)b * T, T);
+            nfrm += count_valid(m->host.vm + (size_t)b * T, T);
         CorrTerm tok, frm;
-        term_alloc(&tok, s, ntok, weighted);
-        term_alloc(&frm, s, nfrm, weighted);
-        int r = 0;
-        for (int a = 0; a < Bg; a++) {
-            const int16_t *arg = h->targ + (size_t)a * L; // (L) argmax_j S[a,a,i,:]
-            for (int i = 0; i < L; i++) {
-                if (!h->tm[(size_t)a * L + i]) continue;
-                tok.ia[r] = a * L + i;
-                tok.ib[r] = a * T + arg[i];
-                tok.iw[r] = a * L + i;
-                if (weighted) tok.w[r] = h->wt[(size_t)a * L + i];
-                r++;
-            }
-        }
-        r = 0;
-        for (int b = 0; b < Bg; b++) {
-            const int16_t *arg = h->varg + (size_t)b * T; // (T) argmax_i S[b,b,:,j]
-            for (int j = 0; j < T; j++) {
-                if (!h->vm[(size_t)b * T + j]) continue;
-                frm.ia[r] = b * T + j;
-                frm.ib[r] = b * L + arg[j];
-                frm.iw[r] = b * T + j;
-                if (weighted) frm.w[r] = h->wv[(size_t)b * T + j];
-                r++;
-            }
-        }
-        term_forward(&tok, s, h->tn, h->vn, D, weighted ? (float)Bg : (float)ntok);
-        term_forward(&frm, s, h->vn, h->tn, D, weighted ? (float)Bg : (float)nfrm);
-        float *C = scratch_get(s, sizeof(float) * (size_t)D * D); // (D, D) (C1 + C2) / 2
-        for (size_t k = 0; k < (size_t)D * D; k++)
-            C[k] = 0.5f * (tok.cc.C[k] + frm.cc.C[k]);
-        loss = decorrelation_loss(C, D, a1, a2, dC, lambda);
-        degen = degenerate_channels(&tok, D) + degenerate_channels(&frm, D);
+        term_alloc(&env, &tok, ntok, weighted);
+        term_alloc(&env, &frm, nfrm, weighted);
+        best_match_rows(m, &tok, &frm, Bg);
+        term_forward(&env, &tok, m->tn, m->vn, m->wt, weighted ? (float)Bg : (float)ntok);
+        term_forward(&env, &frm, m->vn, m->tn, m->wv, weighted ? (float)Bg : (float)nfrm);
+        float *C = mem_get(&env, sizeof(float) * (size_t)D * D); // (D, D) (C1 + C2) / 2
+        ops->add(C, tok.C, frm.C, (size_t)D * D);
+        ops->scale(C, 0.5f, (size_t)D * D);
+        loss = decorrelation(&env, C, m, dCp);
+        degen = degenerate_channels(&env, &tok) + degenerate_channels(&env, &frm);
         if (backward) {
-            for (size_t k = 0; k < (size_t)D * D; k++)
-                dC[k] *= 0.5f;
-            term_backward(&tok, s, dC, g->dtn, g->dvn, weighted ? g->dwt : NULL, D);
-            term_backward(&frm, s, dC, g->dvn, g->dtn, weighted ? g->dwv : NULL, D);
+            ops->scale(dC, 0.5f, (size_t)D * D);
+            term_backward(&env, &tok, dC, g->dtn, g->dvn, weighted ? g->dwt : NULL);
+            term_backward(&env, &frm, dC, g->dvn, g->dtn, weighted ? g->dwv : NULL);
         }
     }
     if (degen && m->cdcr_degenerate == 0)

@@ -31,9 +31,8 @@ typedef struct {
     /* dp / xti: EOT text rows and the gathered video features */
     float *teot, *dteot; /* (Bg, D) */
     float *vf, *dvf;     /* (Bg, T, D) */
-    /* CDCR on the token-wise heads */
-    float *tn, *vn;       /* (Bg, L, D), (Bg, T, D) normalised features */
-    float *dtn, *dvn;     /* (Bg, L, D), (Bg, T, D) CDCR's gradients on them */
+    /* CDCR: dp's gradients on its features; the token-wise heads' row choice */
+    float *dtn, *dvn;     /* (Bg, D), (Bg, D) dp only */
     int16_t *targ, *varg; /* (Bg, L), (Bg, T) argmaxima of the diagonal pairs (a, a) */
     /* seqLSTM */
     float *lstm_F, *lstm_out; /* (Bl, T, D) frame features in, aggregated out / its gradient */
@@ -46,7 +45,7 @@ typedef struct {
     float *xti_drop;   /* (P, 1+T, D) dropout multipliers */
     float *xti_score;  /* (P) */
     float *pos, *dpos; /* (ctx, D) cross position table and its gradient */
-    DrlScratch cdcr;   /* CDCR's temporaries (drl_cdcr_scratch_bytes) */
+    DrlScratch cdcr;   /* CDCR's row indices (drl_cdcr_index_bytes); dp: its whole arena */
     /* gradient accumulation scratch */
     float *gtmp; /* (gtmp_n) */
     size_t gtmp_n;

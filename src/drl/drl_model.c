@@ -68,11 +68,16 @@ static int tokenwise(const DrlModel *m) {
 /* The head kernels' workspace for the allocated sizes (backend memory). */
 static void alloc_tw_ws(DrlModel *m) {
     if (m->tw_ws) m->ops->free(m->tw_ws);
-    m->tw_ws = NULL, m->tw_ws_bytes = 0;
+    m->tw_ws = m->loss_ws = NULL, m->tw_ws_bytes = 0;
+    m->loss_result = NULL;
     if (!m->hk || !tokenwise(m) || m->max_global == 0) return;
     const int Bg = m->max_global;
-    m->tw_ws_bytes = m->hk->tokenwise_ws_bytes(Bg, Bg, m->L, m->T, m->D);
-    m->tw_ws = m->ops->alloc(m->tw_ws_bytes > 0 ? m->tw_ws_bytes : sizeof(float));
+    const size_t tw = scratch_round(m->hk->tokenwise_ws_bytes(Bg, Bg, m->L, m->T, m->D));
+    const size_t cl = scratch_round(m->hk->clip_loss_ws_bytes(Bg));
+    m->tw_ws_bytes = tw + cl + 2 * sizeof(double);
+    m->tw_ws = m->ops->alloc(m->tw_ws_bytes);
+    m->loss_ws = (char *)m->tw_ws + tw;
+    m->loss_result = (double *)((char *)m->tw_ws + tw + cl);
 }
 
 void drl_model_set_head_kernels(DrlModel *m, const DrlHeadKernels *k) {
@@ -120,14 +125,18 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
     }
     if (cdcr) {
         const size_t nl = dp ? 1 : L, nt = dp ? 1 : T; // dp: (Bg, D) rows
-        h->tn = hcalloc(Bg * nl * D, sizeof(float));
-        h->vn = hcalloc(Bg * nt * D, sizeof(float));
-        h->dtn = hcalloc(Bg * nl * D, sizeof(float));
-        h->dvn = hcalloc(Bg * nt * D, sizeof(float));
         h->targ = hcalloc(Bg * L, sizeof(int16_t));
         h->varg = hcalloc(Bg * T, sizeof(int16_t));
-        n += 2 * Bg * (nl + nt) * D + Bg * (L + T) / 2;
-        const size_t ws = drl_cdcr_scratch_bytes((int)Bg, dp ? 1 : (int)L, dp ? 1 : (int)T, (int)D);
+        n += Bg * (L + T) / 2;
+        /* dp: CDCR's whole arena on the host, with its gradients (Bg, D);
+         * ti / wti: the row indices only (the arena is m->cdcr_mem) */
+        size_t ws = drl_cdcr_index_bytes((int)Bg, (int)nl, (int)nt, (int)D);
+        if (dp) {
+            h->dtn = hcalloc(Bg * D, sizeof(float));
+            h->dvn = hcalloc(Bg * D, sizeof(float));
+            n += 2 * Bg * D;
+            ws += drl_cdcr_scratch_bytes((int)Bg, 1, 1, (int)D);
+        }
         scratch_init(&h->cdcr, ws, "CDCR");
         n += ws / sizeof(float);
     }
@@ -220,6 +229,10 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         m->v2t_arg = alloc_b(ops, Bg * Bg * T * sizeof(int16_t), &bytes);
         alloc_tw_ws(m);
         bytes += m->tw_ws_bytes;
+        if (m->h.cdcr != 0 && m->h.lambda != 0.0f) {
+            const size_t cb = drl_cdcr_scratch_bytes((int)Bg, (int)L, (int)T, (int)D);
+            scratch_attach(&m->cdcr_mem, alloc_b(ops, cb, &bytes), cb, "CDCR");
+        }
     }
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_alloc(&m->wb_text, ops, (int)(Bg * L));
@@ -257,16 +270,16 @@ void drl_model_alloc(DrlModel *m, int max_local) {
 
 void drl_model_free(DrlModel *m) {
     const DrlOps *ops = m->ops;
-    void *bufs[] = {m->video_norm,   m->frame_feat, m->agg_x,      m->keymask,   m->text_feat,
-                    m->video_feat,   m->tf_g,       m->vf_g,       m->tm_g,      m->vm_g,
-                    m->wt,           m->wv,         m->sim,        m->sim_vt,    m->logits_t2v,
-                    m->logits_v2t,   m->d_tf_g,     m->d_vf_g,     m->d_wt,      m->d_wv,
-                    m->d_text,       m->d_video,    m->d_frame,    m->xti_x,     m->xti_mask,
-                    m->xti_tok_ids,  m->xti_dscore, m->xti_tok0,   m->xti_ln,    m->xti_ln_mean,
-                    m->xti_ln_rstd,  m->xti_dense,  m->xti_pooled, m->xti_score, m->xti_scratch,
-                    m->xti_scratch2, m->dsim,       m->tn,         m->tn_norm,   m->vn,
-                    m->vn_norm,      m->d_tn,       m->d_vn,       m->t2v_max,   m->v2t_max,
-                    m->t2v_arg,      m->v2t_arg,    m->tw_ws};
+    void *bufs[] = {m->video_norm,   m->frame_feat, m->agg_x,      m->keymask,      m->text_feat,
+                    m->video_feat,   m->tf_g,       m->vf_g,       m->tm_g,         m->vm_g,
+                    m->wt,           m->wv,         m->sim,        m->sim_vt,       m->logits_t2v,
+                    m->logits_v2t,   m->d_tf_g,     m->d_vf_g,     m->d_wt,         m->d_wv,
+                    m->d_text,       m->d_video,    m->d_frame,    m->xti_x,        m->xti_mask,
+                    m->xti_tok_ids,  m->xti_dscore, m->xti_tok0,   m->xti_ln,       m->xti_ln_mean,
+                    m->xti_ln_rstd,  m->xti_dense,  m->xti_pooled, m->xti_score,    m->xti_scratch,
+                    m->xti_scratch2, m->dsim,       m->tn,         m->tn_norm,      m->vn,
+                    m->vn_norm,      m->d_tn,       m->d_vn,       m->t2v_max,      m->v2t_max,
+                    m->t2v_arg,      m->v2t_arg,    m->tw_ws,      m->cdcr_mem.base};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]) ops->free(bufs[i]);
     if (m->h.agg == HEAD_AGG_SEQTRANSF) transformer_free(&m->agg_tf, ops);

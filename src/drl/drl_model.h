@@ -111,11 +111,14 @@ typedef struct {
     float *d_tn, *d_vn;         /* (Bg, L, D), (Bg, T, D) gradients on them */
     float *t2v_max, *v2t_max;   /* (Bg, Bg, L), (Bg, Bg, T) */
     int16_t *t2v_arg, *v2t_arg; /* (Bg, Bg, L), (Bg, Bg, T) */
-    void *tw_ws;                /* (tw_ws_bytes) head kernels' workspace */
+    void *tw_ws;                /* (tw_ws_bytes) head kernels' workspace, then: */
     size_t tw_ws_bytes;
-    DpCache dp;     /* host (dp island) */
-    LstmCache lstm; /* host (seqLSTM island) */
-    DrlHost host;   /* host mirrors of the islands (drl/drl_host.h) */
+    void *loss_ws;       /* the loss kernel's workspace (in tw_ws's allocation) */
+    double *loss_result; /* (2) the loss kernel's result (in tw_ws's allocation) */
+    DrlScratch cdcr_mem; /* CDCR's arena in backend memory (ti / wti with CDCR) */
+    DpCache dp;          /* host (dp island) */
+    LstmCache lstm;      /* host (seqLSTM island) */
+    DrlHost host;        /* host mirrors of the islands (drl/drl_host.h) */
     /* xti */
     int xti_pairs, xti_seq; /* Bg*Bg sequences of 1+T tokens */
     float *xti_x;           /* (P, 1+T, D) cross transformer in/out and its gradient */

@@ -10,17 +10,23 @@
  * table m->hk (drl/head_kernels.h: CPU here, cuda/cuda_heads.h on the GPU),
  * which never materialises (Bg, Bg, L, T).
  *
- * Host islands. The small computations stay host C code on every backend and
- * work on the host mirrors m->host (drl/drl_host.h, allocated once by
- * drl_model_alloc): the seqTransf key mask and the gathered masks, the
- * logit scale, the symmetric InfoNCE on (Bg, Bg), CDCR (on the normalised
- * features, the diagonal argmaxima and the weights, downloaded when CDCR is
- * on), dp (EOT rows and frames down, their gradients up), the seqLSTM
- * (features and weights down, output up; backward: gradient down, dF up,
- * weight gradients added to the flat gradient buffer), the xti sequences and
- * dropout (drl_xti.c). Transfers go through ops->to_host / ops->to_device
- * (memcpy on the CPU backend), so the CPU backend runs the very same code
- * path: the PyTorch reference cases (tests/drl) check the plumbing. The step
+ * The loss and CDCR. For ti / wti the symmetric InfoNCE on (Bg, Bg) and
+ * CDCR stay in backend memory too: the loss is a head kernel, CDCR
+ * (drl_cdcr.c) composes the op table's gathers, scatters and products with
+ * the head kernels' standardisation and decorrelation; only the losses, a
+ * few scalars and CDCR's row indices cross to the host.
+ *
+ * Host islands. The remaining small computations stay host C code on every
+ * backend and work on the host mirrors m->host (drl/drl_host.h, allocated
+ * once by drl_model_alloc): the seqTransf key mask and the gathered masks,
+ * the logit scale, CDCR's row choice (masks, picks and the diagonal
+ * argmaxima), dp with its loss and CDCR (EOT rows and frames down, their
+ * gradients up), the seqLSTM (features and weights down, output up;
+ * backward: gradient down, dF up, weight gradients added to the flat
+ * gradient buffer), the xti sequences, dropout and loss (drl_xti.c).
+ * Transfers go through ops->to_host / ops->to_device (memcpy on the CPU
+ * backend), so the CPU backend runs the very same code path: the PyTorch
+ * reference cases (tests/drl) check the plumbing. The step
  * allocates nothing. */
 #include <math.h>
 #include <string.h>
@@ -182,29 +188,51 @@ static DrlTokenwise tokenwise_args(const DrlModel *m, int Bg) {
     return tw;
 }
 
-/* CDCR's inputs on the host: normalised features, the argmaxima of the
- * diagonal pairs (a, a), the weights (cdcr 3), CDCR 1's picks. */
+/* What CDCR's row choice needs on the host: CDCR 1's picks, the argmaxima
+ * of the diagonal pairs (a, a) for variants 2 and 3. */
 static void download_cdcr_inputs(DrlModel *m, const DrlBatch *bt, int Bg) {
     const DrlOps *ops = m->ops;
     DrlHost *h = &m->host;
-    const int L = m->L, T = m->T, D = m->D;
+    const int L = m->L, T = m->T;
     if (bt->cdcr_text_pick) {
         ops->to_host(h->pick_t, bt->cdcr_text_pick, sizeof(int32_t) * (size_t)Bg);
         ops->to_host(h->pick_v, bt->cdcr_video_pick, sizeof(int32_t) * (size_t)Bg);
     }
-    if (m->h.interaction == HEAD_DP) return;
-    ops->to_host(h->tn, m->tn, sizeof(float) * (size_t)Bg * L * D);
-    ops->to_host(h->vn, m->vn, sizeof(float) * (size_t)Bg * T * D);
-    if (m->h.cdcr >= 2)
-        for (int a = 0; a < Bg; a++) {
-            const size_t aa = (size_t)a * Bg + a;
-            ops->to_host(h->targ + (size_t)a * L, m->t2v_arg + aa * L, sizeof(int16_t) * L);
-            ops->to_host(h->varg + (size_t)a * T, m->v2t_arg + aa * T, sizeof(int16_t) * T);
-        }
-    if (m->h.cdcr == 3) {
-        ops->to_host(h->wt, m->wt, sizeof(float) * (size_t)Bg * L);
-        ops->to_host(h->wv, m->wv, sizeof(float) * (size_t)Bg * T);
+    if (m->h.interaction == HEAD_DP || m->h.cdcr < 2) return;
+    for (int a = 0; a < Bg; a++) {
+        const size_t aa = (size_t)a * Bg + a;
+        ops->to_host(h->targ + (size_t)a * L, m->t2v_arg + aa * L, sizeof(int16_t) * L);
+        ops->to_host(h->varg + (size_t)a * T, m->v2t_arg + aa * T, sizeof(int16_t) * T);
     }
+}
+
+/* The symmetric InfoNCE (§5) through the head kernels: on the backend for
+ * ti / wti (m->sim and the logits in backend memory), on the host for dp
+ * (h->sim, uploaded after). Returns the loss; adds dL/dlogit_scale to *dls. */
+static double clip_loss(DrlModel *m, int Bg, float e, int backward, double *dls) {
+    DrlHost *h = &m->host;
+    const int host = m->h.interaction == HEAD_DP;
+    double host_result[2] = {0.0, 0.0};
+    DrlClipLoss cl = {.B = Bg,
+                      .e = e,
+                      .sim = host ? h->sim : m->sim,
+                      .logits_t2v = host ? h->logits_t2v : m->logits_t2v,
+                      .logits_v2t = host ? h->logits_v2t : m->logits_v2t,
+                      .sim_vt = host ? h->sim_vt : m->sim_vt,
+                      .dsim = !backward ? NULL
+                              : host    ? h->dsim
+                                        : m->dsim,
+                      .result = host ? host_result : m->loss_result,
+                      .ws = host ? (void *)h->dZ : m->loss_ws};
+    const DrlHeadKernels *hk = host ? drl_cpu_head_kernels() : m->hk;
+    hk->clip_loss(&cl);
+    double r[2];
+    if (host)
+        memcpy(r, host_result, sizeof r);
+    else
+        m->ops->to_host(r, m->loss_result, sizeof r);
+    *dls += r[1];
+    return r[0];
 }
 
 /* ---- the step ------------------------------------------------------------- */
@@ -248,6 +276,11 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
         ops->zero(m->d_vf_g, sizeof(float) * (size_t)Bg * T * D);
         ops->zero(m->d_wt, sizeof(float) * (size_t)Bg * L);
         ops->zero(m->d_wv, sizeof(float) * (size_t)Bg * T);
+        if (tokenwise) {
+            ops->zero(m->d_tn, sizeof(float) * (size_t)Bg * L * D);
+            ops->zero(m->d_vn, sizeof(float) * (size_t)Bg * T * D);
+            ops->zero(m->dsim, sizeof(float) * BB);
+        }
     }
     memset(h->dsim, 0, sizeof(float) * BB);
     DrlTokenwise tw = tokenwise_args(m, Bg);
@@ -274,37 +307,28 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
             ops->l2norm_fwd(m->tn, m->tn_norm, m->tf_g, Bg * L, D);
             ops->l2norm_fwd(m->vn, m->vn_norm, m->vf_g, Bg * T, D);
             m->hk->tokenwise_fwd(&tw, m->sim);
-            ops->to_host(h->sim, m->sim, sizeof(float) * BB);
         }
         /* symmetric InfoNCE (§5) */
-        float *dsim = backward ? h->dsim : NULL;
-        double ce_t = scaled_ce_loss(h->sim, h->logits_t2v, h->dZ, dsim, &dls, Bg, e, 0.5f, 0);
-        double ce_v = scaled_ce_loss(h->sim, h->logits_v2t, h->dZ, dsim, &dls, Bg, e, 0.5f, 1);
-        out.loss_sim = ce_t + ce_v;  /* each already weighted by 1/2 */
-        for (int a = 0; a < Bg; a++) /* s^T, as xti's vT */
-            for (int b = 0; b < Bg; b++)
-                h->sim_vt[(size_t)b * Bg + a] = h->sim[(size_t)a * Bg + b];
+        out.loss_sim = clip_loss(m, Bg, e, backward, &dls);
     }
-    ops->to_device(m->sim, h->sim, sizeof(float) * BB);
-    ops->to_device(m->sim_vt, h->sim_vt, sizeof(float) * BB);
-    ops->to_device(m->logits_t2v, h->logits_t2v, sizeof(float) * BB);
-    ops->to_device(m->logits_v2t, h->logits_v2t, sizeof(float) * BB);
+    if (!tokenwise) { /* the host islands' similarity, logits and sim^T */
+        ops->to_device(m->sim, h->sim, sizeof(float) * BB);
+        ops->to_device(m->sim_vt, h->sim_vt, sizeof(float) * BB);
+        ops->to_device(m->logits_t2v, h->logits_t2v, sizeof(float) * BB);
+        ops->to_device(m->logits_v2t, h->logits_v2t, sizeof(float) * BB);
+    }
 
-    /* CDCR (§6): host gradients on the normalised features (and weights) */
+    /* CDCR (§6): gradients on the normalised features (and weights), in
+     * backend memory for ti / wti, on the host for dp */
     CdcrGrads g = {0};
     if (cdcr) {
         download_cdcr_inputs(m, bt, Bg);
-        if (backward) {
-            const size_t nt = inter == HEAD_DP ? (size_t)D : (size_t)L * D;
-            const size_t nv = inter == HEAD_DP ? (size_t)D : (size_t)T * D;
-            memset(h->dtn, 0, sizeof(float) * Bg * nt);
-            memset(h->dvn, 0, sizeof(float) * Bg * nv);
-            memset(h->dwt, 0, sizeof(float) * (size_t)Bg * L);
-            memset(h->dwv, 0, sizeof(float) * (size_t)Bg * T);
-            if (inter == HEAD_DP)
-                g.dt = h->dtn, g.dv = h->dvn;
-            else
-                g.dtn = h->dtn, g.dvn = h->dvn, g.dwt = h->dwt, g.dwv = h->dwv;
+        if (backward && inter == HEAD_DP) {
+            memset(h->dtn, 0, sizeof(float) * (size_t)Bg * D);
+            memset(h->dvn, 0, sizeof(float) * (size_t)Bg * D);
+            g.dt = h->dtn, g.dv = h->dvn;
+        } else if (backward) {
+            g.dtn = m->d_tn, g.dvn = m->d_vn, g.dwt = m->d_wt, g.dwv = m->d_wv;
         }
         out.loss_cdcr = drl_cdcr(m, Bg, bt->cdcr_text_pick ? h->pick_t : NULL,
                                  bt->cdcr_video_pick ? h->pick_v : NULL, backward, &g);
@@ -320,18 +344,6 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
         if (inter == HEAD_DP || inter == HEAD_XTI) upload_eot_and_frame_grads(m, Bg);
         if (tokenwise) {
             const int wti = inter == HEAD_WTI;
-            if (cdcr) {
-                ops->to_device(m->d_tn, h->dtn, sizeof(float) * (size_t)Bg * L * D);
-                ops->to_device(m->d_vn, h->dvn, sizeof(float) * (size_t)Bg * T * D);
-                if (m->h.cdcr == 3) {
-                    ops->to_device(m->d_wt, h->dwt, sizeof(float) * (size_t)Bg * L);
-                    ops->to_device(m->d_wv, h->dwv, sizeof(float) * (size_t)Bg * T);
-                }
-            } else {
-                ops->zero(m->d_tn, sizeof(float) * (size_t)Bg * L * D);
-                ops->zero(m->d_vn, sizeof(float) * (size_t)Bg * T * D);
-            }
-            ops->to_device(m->dsim, h->dsim, sizeof(float) * BB);
             m->hk->tokenwise_bwd(&tw, m->dsim, m->d_tn, m->d_vn, wti ? m->d_wt : NULL,
                                  wti ? m->d_wv : NULL);
             ops->l2norm_bwd(m->d_tf_g, m->d_tn, m->tn, m->tn_norm, Bg * L, D);

@@ -19,7 +19,15 @@
  * are 1 (likewise for v2t with wv); dwt[a, i] += g t2v_max; dwv[b, j] += g
  * v2t_max. Deterministic, no atomics: dtn and dwt are summed per text over
  * videos b in order (for each b: tokens i, then frames j), dvn and dwv per
- * video over texts a in order (for each a: frames j, then tokens i). */
+ * video over texts a in order (for each a: frames j, then tokens i).
+ *
+ * The loss (spec §5) and the pieces of CDCR (§6) are in the table too, so
+ * that the whole training step stays in backend memory: the symmetric
+ * InfoNCE over (B, B) in both directions, the per-channel standardisation
+ * over rows and its backward, row scaling and row dot products, and the
+ * decorrelation loss. drl_cdcr.c composes them with the op table's products,
+ * gathers and scatters. Reductions are summed in double in a fixed order
+ * (no atomics) on both backends. */
 #ifndef DRL_DRL_HEAD_KERNELS_H
 #define DRL_DRL_HEAD_KERNELS_H
 
@@ -42,6 +50,20 @@ typedef struct {
     void *ws;          /* workspace of tokenwise_ws_bytes bytes (backend memory) */
 } DrlTokenwise;
 
+/* The symmetric InfoNCE of spec §5 on a similarity matrix. */
+typedef struct {
+    int B;
+    float e;           /* exp(logit_scale) */
+    const float *sim;  /* (B, B) text rows, video columns */
+    float *logits_t2v; /* (B, B) written: e * sim */
+    float *logits_v2t; /* (B, B) written: e * sim^T */
+    float *sim_vt;     /* (B, B) written: sim^T */
+    float *dsim;       /* (B, B) += dL/dsim, or NULL for the forward only */
+    double *result;    /* (2) written: L = (CE(t2v) + CE(v2t)) / 2, dL/dlogit_scale
+                          (0 without dsim) */
+    void *ws;          /* workspace of clip_loss_ws_bytes(B) bytes */
+} DrlClipLoss;
+
 typedef struct DrlHeadKernels {
     const char *name; /* "cpu" or "cuda" */
     /* Bytes of workspace the two calls need for these sizes (may be 0). */
@@ -52,6 +74,28 @@ typedef struct DrlHeadKernels {
      * (dwt / dwv may be NULL) from dsim (Bt, Bv) and the forward's maxima. */
     void (*tokenwise_bwd)(const DrlTokenwise *tw, const float *dsim, float *dtn, float *dvn,
                           float *dwt, float *dwv);
+
+    /* ---- the loss (§5) ------------------------------------------------- */
+    size_t (*clip_loss_ws_bytes)(int B);
+    void (*clip_loss)(const DrlClipLoss *cl);
+
+    /* ---- CDCR's pieces (§6; drl/loss.h corr_forward / corr_backward) ---- */
+    /* Per channel d over the N rows of x (N, D): mean, the sd over
+     * max(N - 1, 1); where the variance is <= 1e-12 (or not finite) the
+     * channel is degenerate: sd = 1, degen = 1. z (N, D) = (x - mean) / sd. */
+    void (*standardise_fwd)(float *z, float *sd, uint8_t *degen, const float *x, int N, int D);
+    /* dx (N, D) += (dz - mean(dz) - z * sum(dz z) / max(N - 1, 1)) / sd per
+     * channel; the last term is 0 for a degenerate channel. */
+    void (*standardise_bwd)(float *dx, const float *dz, const float *z, const float *sd,
+                            const uint8_t *degen, int N, int D);
+    /* x (N, D): row n *= w[n] */
+    void (*rows_scale)(float *x, const float *w, int N, int D);
+    /* out (N) += a[n] . b[n] for a, b (N, D), each dot summed in double */
+    void (*rows_dot_add)(float *out, const float *a, const float *b, int N, int D);
+    /* result (1) = alpha1 sum_i (C_ii - 1)^2 + alpha2 sum_{i != j} C_ij^2 (in
+     * double) for C (D, D); dC (D, D) += gscale dL/dC when dC != NULL. */
+    void (*decorrelation)(double *result, const float *C, int D, float alpha1, float alpha2,
+                          float *dC, float gscale);
 } DrlHeadKernels;
 
 /* The CPU implementation (host memory; OpenBLAS and OpenMP). */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/check.h"
+#include "drl/loss.h"
 
 static size_t cpu_tokenwise_ws_bytes(int Bt, int Bv, int L, int T, int D) {
     (void)Bt, (void)D;
@@ -131,6 +132,13 @@ static const DrlHeadKernels cpu_heads = {
     .tokenwise_ws_bytes = cpu_tokenwise_ws_bytes,
     .tokenwise_fwd = cpu_tokenwise_fwd,
     .tokenwise_bwd = cpu_tokenwise_bwd,
+    .clip_loss_ws_bytes = clip_loss_ws_bytes_cpu,
+    .clip_loss = clip_loss_cpu,
+    .standardise_fwd = corr_standardise_fwd,
+    .standardise_bwd = corr_standardise_bwd,
+    .rows_scale = corr_rows_scale,
+    .rows_dot_add = corr_rows_dot_add,
+    .decorrelation = corr_decorrelation,
 };
 
 const DrlHeadKernels *drl_cpu_head_kernels(void) {

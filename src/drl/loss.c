@@ -1,6 +1,5 @@
 #include "drl/loss.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +29,8 @@ double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale) {
     return total / B;
 }
 
-static void standardise(float *z, float *sd_out, unsigned char *degen, const float *x, int N,
-                        int D) {
+void corr_standardise_fwd(float *z, float *sd_out, uint8_t *degen, const float *x, int N, int D) {
+    // z (N, D), sd_out (D), degen (D), x (N, D)
     for (int d = 0; d < D; d++) {
         double mean = 0.0;
         for (int n = 0; n < N; n++)
@@ -48,48 +47,16 @@ static void standardise(float *z, float *sd_out, unsigned char *degen, const flo
         double var = ss / (N > 1 ? N - 1 : 1);
         int bad = !(var > 1e-12) || !isfinite(var);
         double sd = bad ? 1.0 : sqrt(var);
-        degen[d] = (unsigned char)bad;
+        degen[d] = (uint8_t)bad;
         sd_out[d] = bad ? 1.0f : (float)sd;
         for (int n = 0; n < N; n++)
             z[(size_t)n * D + d] = (float)((x[(size_t)n * D + d] - mean) / sd_out[d]);
     }
 }
 
-size_t corr_scratch_bytes(int N, int D) {
-    const size_t ND = sizeof(float) * (size_t)N * D, Df = sizeof(float) * (size_t)D;
-    return 5 * scratch_round(ND) + 2 * scratch_round(Df) + 2 * scratch_round((size_t)D) +
-           scratch_round(Df * (size_t)D);
-}
-
-void corr_forward(CorrCache *c, DrlScratch *s, const float *A, const float *Bm, const float *w,
-                  int N, int D, float divisor) {
-    memset(c, 0, sizeof *c);
-    c->N = N, c->D = D, c->divisor = divisor, c->w = w;
-    c->za = scratch_get(s, sizeof(float) * (size_t)N * D);
-    c->zb = scratch_get(s, sizeof(float) * (size_t)N * D);
-    c->sda = scratch_get(s, sizeof(float) * D);
-    c->sdb = scratch_get(s, sizeof(float) * D);
-    c->degen_a = scratch_get(s, (size_t)D);
-    c->degen_b = scratch_get(s, (size_t)D);
-    c->C = scratch_get(s, sizeof(float) * (size_t)D * D);
-    standardise(c->za, c->sda, c->degen_a, A, N, D);
-    standardise(c->zb, c->sdb, c->degen_b, Bm, N, D);
-    const float *zb = c->zb;
-    float *wzb = NULL; // (N, D) w_r * zb_r
-    if (w) {
-        wzb = scratch_get(s, sizeof(float) * (size_t)N * D);
-        for (int n = 0; n < N; n++)
-            for (int d = 0; d < D; d++)
-                wzb[(size_t)n * D + d] = w[n] * c->zb[(size_t)n * D + d];
-        zb = wzb;
-    }
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, D, D, N, 1.0f / divisor, c->za, D, zb, D,
-                0.0f, c->C, D);
-}
-
-/* dx (N, D) += standardisation backward of dz for z = (x - mean) / sd. */
-static void standardise_bwd(float *dx, const float *dz, const float *z, const float *sd,
-                            const unsigned char *degen, int N, int D) {
+void corr_standardise_bwd(float *dx, const float *dz, const float *z, const float *sd,
+                          const uint8_t *degen, int N, int D) {
+    // dx (N, D) +=, dz (N, D), z (N, D), sd (D), degen (D)
     for (int d = 0; d < D; d++) {
         double mdz = 0.0, zdz = 0.0;
         for (int n = 0; n < N; n++) {
@@ -104,35 +71,26 @@ static void standardise_bwd(float *dx, const float *dz, const float *z, const fl
     }
 }
 
-void corr_backward(const CorrCache *c, DrlScratch *ws, const float *dC, float *dA, float *dB,
-                   float *dw) {
-    const int N = c->N, D = c->D;
-    float *dza = scratch_get(ws, sizeof(float) * (size_t)N * D); // (N, D) written by the sgemm
-    float *dzb = scratch_get(ws, sizeof(float) * (size_t)N * D); // (N, D)
-    const float s = 1.0f / c->divisor;
-    /* unweighted: dza = zb dC^T / div ; dzb = za dC / div ; weighted rows scale by w_r */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, D, D, s, c->zb, D, dC, D, 0.0f, dza, D);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, D, D, s, c->za, D, dC, D, 0.0f, dzb,
-                D);
-    if (c->w) {
-        for (int n = 0; n < N; n++) {
-            if (dw) {
-                /* dw_n = za_n . (dC zb_n) / div = sum_p za_np dzb'_np with dzb' = zb dC^T... use
-                 * dza: dza_n = zb_n dC^T / div, so za_n . dza_n = sum_pq za_np dC_pq zb_nq / div.
-                 */
-                double acc = 0.0;
-                for (int d = 0; d < D; d++)
-                    acc += (double)c->za[(size_t)n * D + d] * dza[(size_t)n * D + d];
-                dw[n] += (float)acc;
-            }
-            for (int d = 0; d < D; d++) {
-                dza[(size_t)n * D + d] *= c->w[n];
-                dzb[(size_t)n * D + d] *= c->w[n];
-            }
-        }
+void corr_rows_scale(float *x, const float *w, int N, int D) {
+    // x (N, D), w (N)
+    for (int n = 0; n < N; n++)
+        for (int d = 0; d < D; d++)
+            x[(size_t)n * D + d] *= w[n];
+}
+
+void corr_rows_dot_add(float *out, const float *a, const float *b, int N, int D) {
+    // out (N) +=, a (N, D), b (N, D)
+    for (int n = 0; n < N; n++) {
+        double acc = 0.0;
+        for (int d = 0; d < D; d++)
+            acc += (double)a[(size_t)n * D + d] * b[(size_t)n * D + d];
+        out[n] += (float)acc;
     }
-    if (dA) standardise_bwd(dA, dza, c->za, c->sda, c->degen_a, N, D);
-    if (dB) standardise_bwd(dB, dzb, c->zb, c->sdb, c->degen_b, N, D);
+}
+
+void corr_decorrelation(double *result, const float *C, int D, float alpha1, float alpha2,
+                        float *dC, float gscale) {
+    result[0] = decorrelation_loss(C, D, alpha1, alpha2, dC, gscale);
 }
 
 double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,
@@ -170,4 +128,21 @@ double scaled_ce_loss(const float *s, float *Z, float *dZ, float *ds, double *dl
         }
     *dls += acc * e;
     return weight * ce;
+}
+
+size_t clip_loss_ws_bytes_cpu(int B) {
+    return sizeof(float) * (size_t)B * B; // dZ (B, B)
+}
+
+void clip_loss_cpu(const DrlClipLoss *cl) {
+    const int B = cl->B;
+    float *dZ = cl->ws; // (B, B)
+    double dls = 0.0;
+    double ce_t = scaled_ce_loss(cl->sim, cl->logits_t2v, dZ, cl->dsim, &dls, B, cl->e, 0.5f, 0);
+    double ce_v = scaled_ce_loss(cl->sim, cl->logits_v2t, dZ, cl->dsim, &dls, B, cl->e, 0.5f, 1);
+    for (int a = 0; a < B; a++)
+        for (int b = 0; b < B; b++)
+            cl->sim_vt[(size_t)b * B + a] = cl->sim[(size_t)a * B + b];
+    cl->result[0] = ce_t + ce_v; /* each already weighted by 1/2 */
+    cl->result[1] = dls;
 }

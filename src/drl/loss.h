@@ -2,36 +2,31 @@
 #ifndef DRL_DRL_LOSS_H
 #define DRL_DRL_LOSS_H
 
-#include "drl/scratch.h"
+#include <stdint.h>
+
+#include "drl/head_kernels.h"
 
 /* CE(Z) = mean_a -log softmax(Z[a, :])[a] over a (B, B) matrix.
  * Returns CE; accumulates gscale * dCE/dZ into dZ (B, B) when dZ != NULL. */
 double cross_entropy_diag(const float *Z, float *dZ, int B, float gscale);
 
-/* Standardised cross-correlation of two row sets, spec §6:
- * za = std(A), zb = std(B) per channel over the N rows (unbiased sd),
- * C (D, D) = sum_r w_r za_r^T zb_r / divisor (w NULL = all ones).
- * The variance is over max(N - 1, 1); a channel whose variance is <= 1e-12
- * (a constant channel, a batch of one) is divided by 1 and passes no
- * gradient through its sd (tests/reference/README.md): never NaN. */
-typedef struct {
-    int N, D;
-    float divisor;
-    const float *w;                   /* (N) or NULL, borrowed */
-    float *za, *zb;                   /* (N, D) standardised rows */
-    float *sda, *sdb;                 /* (D) the sd used (1 where degenerate) */
-    unsigned char *degen_a, *degen_b; /* (D) 1 where the sd was degenerate */
-    float *C;                         /* (D, D) */
-} CorrCache;
+/* CDCR's pieces on host memory, the CPU entries of the head-kernel table
+ * (drl/head_kernels.h gives the semantics; the variance is over max(N-1, 1)
+ * and a channel whose variance is <= 1e-12 is divided by 1 and passes no
+ * gradient through its sd, tests/reference/README.md: never NaN). */
+void corr_standardise_fwd(float *z, float *sd, uint8_t *degen, const float *x, int N, int D);
+void corr_standardise_bwd(float *dx, const float *dz, const float *z, const float *sd,
+                          const uint8_t *degen, int N, int D);
+void corr_rows_scale(float *x, const float *w, int N, int D);
+void corr_rows_dot_add(float *out, const float *a, const float *b, int N, int D);
+/* The head-kernel entry of decorrelation_loss: result[0] = L. */
+void corr_decorrelation(double *result, const float *C, int D, float alpha1, float alpha2,
+                        float *dC, float gscale);
 
-/* The cache's buffers and the temporaries come from the scratch s (valid
- * until its reset): corr_scratch_bytes(N, D) bytes for forward and backward. */
-void corr_forward(CorrCache *c, DrlScratch *s, const float *A, const float *Bm, const float *w,
-                  int N, int D, float divisor);
-/* From dC (D, D): accumulates dA (N, D), dB (N, D), dw (N) (NULL to skip). */
-void corr_backward(const CorrCache *c, DrlScratch *s, const float *dC, float *dA, float *dB,
-                   float *dw);
-size_t corr_scratch_bytes(int N, int D);
+/* The head-kernel entries of the symmetric InfoNCE on host memory (the
+ * workspace is dZ, (B, B) floats). */
+size_t clip_loss_ws_bytes_cpu(int B);
+void clip_loss_cpu(const DrlClipLoss *cl);
 
 /* L = alpha1 sum_i (C_ii - 1)^2 + alpha2 sum_{i != j} C_ij^2; dC (D, D) = dL/dC * gscale. */
 double decorrelation_loss(const float *C, int D, float alpha1, float alpha2, float *dC,

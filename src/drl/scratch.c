@@ -14,6 +14,13 @@ void scratch_init(DrlScratch *s, size_t cap, const char *what) {
     s->what = what;
 }
 
+void scratch_attach(DrlScratch *s, void *base, size_t cap, const char *what) {
+    s->base = base;
+    s->cap = cap;
+    s->used = 0;
+    s->what = what;
+}
+
 void scratch_free(DrlScratch *s) {
     free(s->base);
     memset(s, 0, sizeof *s);

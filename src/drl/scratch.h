@@ -14,6 +14,9 @@ typedef struct {
 
 void scratch_init(DrlScratch *s, size_t cap, const char *what);
 void scratch_free(DrlScratch *s);
+/* An arena over memory the caller allocated and frees (backend memory: only
+ * scratch_get, which never touches the bytes, may be used on it). */
+void scratch_attach(DrlScratch *s, void *base, size_t cap, const char *what);
 static inline void scratch_reset(DrlScratch *s) {
     s->used = 0;
 }
