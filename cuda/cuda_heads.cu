@@ -199,6 +199,13 @@ static const DrlHeadKernels cuda_heads = {
     cuda_tokenwise_ws_bytes,
     cuda_tokenwise_fwd,
     cuda_tokenwise_bwd,
+    cuda_clip_loss_ws_bytes,
+    cuda_clip_loss,
+    cuda_standardise_fwd,
+    cuda_standardise_bwd,
+    cuda_rows_scale,
+    cuda_rows_dot_add,
+    cuda_decorrelation,
 };
 
 extern "C" const DrlHeadKernels *drl_cuda_head_kernels(void) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "cuda/cuda_backend.h"
+#include "drl/head_kernels.h"
 
 /* common/check.h is C11 (_Noreturn); its two entry points, declared for C++. */
 extern "C" [[noreturn]] void drl_fail(const char *file, int line, const char *what,
@@ -125,8 +126,8 @@ size_t cuda_attention_state_floats(int B, int T, int H);
 /* cuda_heads.cu: the token-wise forward (maxima/argmaxima kept unless t2v_max == NULL) */
 void cuda_tokenwise_fwd_launch(float *sim, float *t2v_max, int16_t *t2v_arg, float *v2t_max,
                                int16_t *v2t_arg, const float *tn, const int32_t *tm,
-                               const float *vn, const int32_t *vm, const float *wt,
-                               const float *wv, int Bt, int Bv, int L, int T, int D);
+                               const float *vn, const int32_t *vm, const float *wt, const float *wv,
+                               int Bt, int Bv, int L, int T, int D);
 void cuda_residual_layernorm_fwd(float *sum, float *out, float *mean, float *rstd, const float *a,
                                  const float *b, const float *g, const float *beta, int N, int C,
                                  float eps);
@@ -155,6 +156,17 @@ void cuda_masked_mean_bwd(float *dinp, const float *dout, const int32_t *mask, i
 void cuda_rowmax_fwd(float *out, int32_t *argmax, const float *inp, const int32_t *mask, int N,
                      int C);
 void cuda_rowmax_bwd(float *dinp, const float *dout, const int32_t *argmax, int N, int C);
+
+/* cuda_loss.cu: the head kernels of the loss and CDCR (drl/head_kernels.h) */
+size_t cuda_clip_loss_ws_bytes(int B);
+void cuda_clip_loss(const DrlClipLoss *cl);
+void cuda_standardise_fwd(float *z, float *sd, uint8_t *degen, const float *x, int N, int D);
+void cuda_standardise_bwd(float *dx, const float *dz, const float *z, const float *sd,
+                          const uint8_t *degen, int N, int D);
+void cuda_rows_scale(float *x, const float *w, int N, int D);
+void cuda_rows_dot_add(float *out, const float *a, const float *b, int N, int D);
+void cuda_decorrelation(double *result, const float *C, int D, float alpha1, float alpha2,
+                        float *dC, float gscale);
 }
 
 /* dst (C) += column sums of src (N, C) [times (x - mean) * rstd when x is

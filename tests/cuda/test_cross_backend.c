@@ -65,6 +65,7 @@ int main(void) {
     const DrlHeadKernels *cpu_k = drl_cpu_head_kernels(), *gpu_k = drl_cuda_head_kernels();
     xb_head_kernels(&x, cpu_k, gpu_k, 16, 24, 32, 12, 512);
     xb_head_kernels(&x, cpu_k, gpu_k, 5, 3, 7, 5, 33);
+    xb_loss_kernels(&x, cpu_k, gpu_k);
     xb_clip_tiny(&x, 1e-4, 1e-4);
     xb_drl_steps(&x, cpu_k, gpu_k, 1e-4, 5e-4);
     x.prec = "tf32";

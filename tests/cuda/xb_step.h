@@ -15,6 +15,10 @@
 void xb_head_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k, int Bt,
                      int Bv, int L, int T, int D);
 
+/* The loss and CDCR kernels on random inputs (a constant channel, one-row
+ * batches), fp32 tolerances: they contain no matrix product. */
+void xb_loss_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k);
+
 /* Every configuration of the whole-step check, one block of PASS/FAIL lines
  * each. tol: relative tolerance of losses / similarities, gradients and
  * parameters for the pass's precision. */
