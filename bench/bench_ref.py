@@ -2,12 +2,16 @@
 """The PyTorch side of the benchmarks (scripts/bench.sh): the same work as the
 bench_* executables, done by the reference of tests/reference/ (clip_ref.py,
 drl_ref.py), fp32 on the CPU with OMP_NUM_THREADS threads. One JSON line per
-run, like bench_common.c, with "impl": "pytorch".
+run, like bench_common.c, with "impl": "pytorch". bf16: the step's forward
+under torch.autocast("cpu", dtype=torch.bfloat16) (PyTorch's mixed precision:
+bf16 matrix products, fp32 parameters and optimiser), reported as
+step_<model>_bf16; the sgemm block with bf16 operands (rounded from fp32 in
+each call, like ours) as bf16gemm_vitb32_block.
 
-    bench_ref.py step demo|vitb32|tiny [repeats] [batch]
+    bench_ref.py step demo|vitb32|tiny [repeats] [batch (0 = default)] [fp32|bf16]
     bench_ref.py wti [Bt] [repeats] [L] [T] [D] [block] [lengths file]
     bench_ref.py vision [frames] [repeats]
-    bench_ref.py sgemm [frames] [repeats] [width]
+    bench_ref.py sgemm [frames] [repeats] [width] [fp32|bf16]
 """
 import json
 import os
@@ -49,7 +53,7 @@ def timed(fn, reps):
     return out
 
 
-def bench_step(which, reps, batch):
+def bench_step(which, reps, batch, prec="fp32"):
     if which == "vitb32":
         clip = clip_ref.make_clip("vitb32", 1)
         L, T, B, agg_layers = 32, 12, batch or 4, 4
@@ -74,20 +78,24 @@ def bench_step(which, reps, batch):
                    video=torch.randn(B, T, 3, R, R, generator=g),
                    video_mask=torch.ones(B, T, dtype=torch.int32))
     opt = drl_ref.BertAdam(model.named_parameters(), lr=1e-4, coef_lr=1e-3, t_total=1000)
-    fb = []
+    fb, out_loss = [], []
 
     def step():
         for p in model.parameters():
             p.grad = None
         t0 = time.perf_counter()
-        out = model(batch_t)
-        out["loss"].backward()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=prec == "bf16"):
+            out = model(batch_t)
+        out["loss"].float().backward()
         fb.append(time.perf_counter() - t0)
+        out_loss.append(out["loss"].item())
         opt.step(model.clip.logit_scale)
 
     times = timed(step, reps)
-    emit(f"step_{which}", times, B, "pairs",
-         extra=dict(batch=B, L=L, T=T, R=R, fwd_bwd_median_s=statistics.median(fb[1:])))
+    emit(f"step_{which}" + ("_bf16" if prec == "bf16" else ""), times, B, "pairs",
+         extra=dict(batch=B, L=L, T=T, R=R, fwd_bwd_median_s=statistics.median(fb[1:]),
+                    precision="autocast bf16" if prec == "bf16" else "fp32",
+                    last_loss=float(out_loss[-1])))
 
 
 def video_frames(b, T):
@@ -138,7 +146,7 @@ def bench_vision(F, reps):
     emit("vision_fwd", times, F, "frames", extra=dict(frames=F, model="vitb32"))
 
 
-def bench_sgemm(F, reps, W):
+def bench_sgemm(F, reps, W, prec="fp32"):
     N = F * 50
     a = torch.randn(N, 4 * W)
     b = torch.randn(4 * W, 3 * W) * 0.02
@@ -149,12 +157,15 @@ def bench_sgemm(F, reps, W):
     def run():
         for IC, OC in ((W, 3 * W), (W, W), (W, 4 * W), (4 * W, W)):
             x, w, gy = a[:, :IC], b.view(-1)[:OC * IC].view(OC, IC), a[:, :OC]
+            if prec == "bf16":
+                x, w, gy = x.bfloat16(), w.bfloat16(), gy.bfloat16()
             torch.mm(x, w.t())
             torch.mm(gy, w)
             torch.mm(gy.t(), x)
 
     times = timed(run, reps)
-    emit("sgemm_vitb32_block", times, flop, "flop", flop, extra=dict(frames=F, tokens=N, width=W))
+    emit("bf16gemm_vitb32_block" if prec == "bf16" else "sgemm_vitb32_block", times, flop, "flop",
+         flop, extra=dict(frames=F, tokens=N, width=W))
 
 
 def main():
@@ -163,14 +174,14 @@ def main():
         raise SystemExit(__doc__)
     num = lambda i, d: int(a[i]) if len(a) > i else d  # noqa: E731
     if a[0] == "step":
-        bench_step(a[1], num(2, 3), num(3, 0))
+        bench_step(a[1], num(2, 3), num(3, 0), a[4] if len(a) > 4 else "fp32")
     elif a[0] == "wti":
         bench_wti(num(1, 1000), num(2, 3), num(3, 32), num(4, 12), num(5, 512), num(6, 50),
                   a[7] if len(a) > 7 else None)
     elif a[0] == "vision":
         bench_vision(num(1, 48), num(2, 3))
     elif a[0] == "sgemm":
-        bench_sgemm(num(1, 48), num(2, 3), num(3, 768))
+        bench_sgemm(num(1, 48), num(2, 3), num(3, 768), a[4] if len(a) > 4 else "fp32")
     else:
         raise SystemExit(f"unknown benchmark {a[0]!r}\n{__doc__}")
 

@@ -1,11 +1,12 @@
 /* Benchmark: one training step (forward, backward, BertAdam update) of the DRL
  * model on the CPU backend, random weights from scratch, a synthetic batch
  * (full-length captions, full videos).
- *   bench_step CONF_DIR demo|vitb32|tiny [repeats=5] [batch]
+ *   bench_step CONF_DIR demo|vitb32|tiny [repeats=5] [batch (0 = default)] [fp32|bf16]
  * demo: conf/demo.cfg; vitb32: conf/base.cfg (ViT-B/32, wti + seqTransf +
  * CDCR 3, L 32, T 12) at batch 4 unless given; tiny: demo shapes at batch 2
- * (the smoke test). One JSON line (bench.h) with the matrix FLOP count of
- * the step. */
+ * (the smoke test). fp32 (default): drl_cpu_ops(); bf16: drl_cpu_ops_bf16()
+ * (run.precision = "bf16" on the CPU), reported as step_<model>_bf16. One
+ * JSON line (bench.h) with the matrix FLOP count of the step. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,8 @@ static const char *VITB32_TEXT = "@include \"base.cfg\"\n"
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: bench_step CONF_DIR demo|vitb32|tiny [repeats=5] [batch]\n");
+        fprintf(stderr, "usage: bench_step CONF_DIR demo|vitb32|tiny [repeats=5] [batch] "
+                        "[fp32|bf16]\n");
         return 2;
     }
     const char *dir = argv[1], *which = argv[2];
@@ -67,12 +69,25 @@ int main(int argc, char **argv) {
         return 2;
     }
     int B = !strcmp(which, "vitb32") ? 4 : !strcmp(which, "tiny") ? 2 : cfg.train.batch_size;
-    if (argc > 4) B = atoi(argv[4]);
+    if (argc > 4 && atoi(argv[4]) != 0) B = atoi(argv[4]);
     drlCheck(B >= 1, "bench_step: the batch must be at least 1");
+    const char *prec = argc > 5 ? argv[5] : "fp32";
+    const DrlOps *ops = drl_cpu_ops();
+    if (!strcmp(prec, "bf16")) {
+        char why[256] = "";
+        ops = drl_cpu_ops_bf16(why, sizeof why);
+        if (!ops) {
+            fprintf(stderr, "bench_step: bf16: %s\n", why);
+            return 3;
+        }
+    } else if (strcmp(prec, "fp32")) {
+        fprintf(stderr, "bench_step: unknown precision '%s' (expected fp32 or bf16)\n", prec);
+        return 2;
+    }
     DrlComm comm;
     comm_init_single(&comm);
     DrlModel m;
-    if (model_setup(&m, &cfg, drl_cpu_ops(), &comm, B, err, sizeof err)) {
+    if (model_setup(&m, &cfg, ops, &comm, B, err, sizeof err)) {
         fprintf(stderr, "bench_step: %s\n", err);
         return 1;
     }
@@ -121,7 +136,7 @@ int main(int argc, char **argv) {
              "{\"batch\": %d, \"L\": %d, \"T\": %d, \"R\": %d, \"params\": %zu, "
              "\"fwd_bwd_median_s\": %.6f, \"last_loss\": %.6f}",
              B, L, T, R, m.pt.total, bench_median(&fb), loss);
-    snprintf(name, sizeof name, "step_%s", which);
+    snprintf(name, sizeof name, "step_%s%s", which, ops == drl_cpu_ops() ? "" : "_bf16");
     bench_emit(name, &all, (double)B, "pairs", step_flops(&m, B), extra);
     free(ids), free(tm), free(vm), free(video);
     bertadam_free(&opt);

@@ -66,6 +66,35 @@ def main():
               f"{ref['rate']:.4g} | {ratio:.2f}x | " if ref else
               f"| {name} | {o['work_unit']}/s | {o['rate']:.4g} ({spread}) | - | - | ", end="")
         print(f"{frac * 100:.0f}% | {mem} |" if frac else f"- | {mem} |")
+    bf16_rows = [n for n in by if n.endswith("_bf16") and by[n].get("ours")]
+    if bf16_rows:
+        # run.precision = "bf16" on the CPU: the table's ratio is against PyTorch
+        # under bf16 autocast; here also against PyTorch fp32 (the reference)
+        print("\nbf16 matrix products (ours: drl_cpu_ops_bf16; PyTorch: autocast bf16):")
+        out["bf16"] = {}
+        for n in bf16_rows:
+            o = by[n]["ours"]
+            p16 = by[n].get("pytorch")
+            p32 = by.get(n[:-5], {}).get("pytorch")
+            o32 = by.get(n[:-5], {}).get("ours")
+            r = dict(ours_rate=o["rate"])
+            line = f"  {n}: ours {o['rate']:.4g} {o['work_unit']}/s"
+            for key, ref, what in ((("vs_pytorch_fp32", p32, "PyTorch fp32")),
+                                   (("vs_pytorch_bf16_autocast", p16, "PyTorch bf16 autocast")),
+                                   (("vs_ours_fp32", o32, "ours fp32"))):
+                if ref:
+                    r[key] = o["rate"] / ref["rate"]
+                    line += f"; {r[key]:.2f}x {what}"
+            out["bf16"][n] = r
+            print(line)
+    g16 = by.get("bf16gemm_vitb32_block", {})
+    if g16.get("ours"):
+        line = f"\nbf16 GEMM (ViT-B/32 block shapes): ours {g16['ours']['rate'] / 1e9:.1f} GFLOP/s"
+        if g16.get("pytorch"):
+            line += f", PyTorch bf16 {g16['pytorch']['rate'] / 1e9:.1f} GFLOP/s"
+        if peak:
+            line += f" ({g16['ours']['rate'] / peak:.2f}x the OpenBLAS sgemm rate)"
+        print(line)
     step = by.get("step_vitb32", {}).get("ours")
     load = by.get("loader", {}).get("ours")
     if step and load:

@@ -7,6 +7,7 @@
 #
 #   scripts/bench.sh            # everything (ViT-B/32 steps take minutes)
 #   BENCH_THREADS=4 BENCH_REPS=5 BENCH_VIT_REPS=3 BENCH_WTI_N=1000 scripts/bench.sh
+#   BENCH_BF16=0 scripts/bench.sh   # without the bf16 rows (they need oneDNN)
 #   BENCH_ONLY="step_demo wti" scripts/bench.sh   # a subset: step_demo step_vitb32
 #                                                 # wti vision sgemm loader preprocess tokenizer
 # Benchmarks print figures; nothing fails on time. Results depend on the
@@ -21,6 +22,10 @@ VIT_REPS=${BENCH_VIT_REPS:-3}
 WTI_N=${BENCH_WTI_N:-1000}
 FRAMES=${BENCH_FRAMES:-48}
 ONLY=${BENCH_ONLY:-"step_demo step_vitb32 wti vision sgemm loader preprocess tokenizer"}
+# bf16 rows (run.precision = "bf16" on the CPU, needs oneDNN): the steps and
+# the GEMM block again with bf16 products, ours beside PyTorch under bf16
+# autocast (and, in the summary, beside PyTorch fp32). BENCH_BF16=0: off.
+BF16=${BENCH_BF16:-1}
 PY=${DRL_PYTHON:-/usr/bin/python3}
 SHARED=${DRL_SHARED_DIR:-/work/shared}
 VOCAB=$SHARED/clip/bpe_simple_vocab_16e6.txt.gz
@@ -47,18 +52,34 @@ export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive}
 export OPENBLAS_THREAD_TIMEOUT=${OPENBLAS_THREAD_TIMEOUT:-4}
 echo "== $THREADS threads (OMP_WAIT_POLICY=$OMP_WAIT_POLICY, OPENBLAS_THREAD_TIMEOUT=$OPENBLAS_THREAD_TIMEOUT), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 run() { echo "-- $*" >&2; "$@" | grep '^{' | tee -a "$RAW"; }
+if [ "$BF16" = 1 ] && ! "$BIN/bench_sgemm" 1 1 16 bf16 >/dev/null; then
+  echo "== no bf16 rows: this build has no bf16 CPU matrix product (see above)" >&2
+  BF16=0
+fi
 
 if want step_demo; then
   run "$BIN/bench_step" conf demo "$REPS"
   run "$PY" bench/bench_ref.py step demo "$REPS"
+  if [ "$BF16" = 1 ]; then
+    run "$BIN/bench_step" conf demo "$REPS" 0 bf16
+    run "$PY" bench/bench_ref.py step demo "$REPS" 0 bf16
+  fi
 fi
 if want step_vitb32; then
   run "$BIN/bench_step" conf vitb32 "$VIT_REPS"
   run "$PY" bench/bench_ref.py step vitb32 "$VIT_REPS"
+  if [ "$BF16" = 1 ]; then
+    run "$BIN/bench_step" conf vitb32 "$VIT_REPS" 0 bf16
+    run "$PY" bench/bench_ref.py step vitb32 "$VIT_REPS" 0 bf16
+  fi
 fi
 if want sgemm || want step_vitb32; then
   run "$BIN/bench_sgemm" "$FRAMES" "$REPS"
   run "$PY" bench/bench_ref.py sgemm "$FRAMES" "$REPS"
+  if [ "$BF16" = 1 ]; then
+    run "$BIN/bench_sgemm" "$FRAMES" "$REPS" 768 bf16
+    run "$PY" bench/bench_ref.py sgemm "$FRAMES" "$REPS" 768 bf16
+  fi
 fi
 if want wti; then
   # realistic lengths: the token counts (SOT and EOT included) of the MSR-VTT
