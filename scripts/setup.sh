@@ -8,6 +8,9 @@ PACKAGES=(
   build-essential cmake pkg-config git clang clang-format libclang-rt-14-dev
   libopenmpi-dev openmpi-bin libhdf5-openmpi-dev hdf5-tools
   libconfig-dev libcmocka-dev libopenblas-dev
+  # oneDNN: run.precision = "bf16" on the CPU (optional: without it the
+  # build has no bf16 CPU products and says so)
+  libdnnl-dev
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
   libpcre2-dev libutf8proc-dev zlib1g-dev libzip-dev libcjson-dev libcairo2-dev
   python3 python3-torch python3-numpy python3-h5py python3-pil python3-regex
