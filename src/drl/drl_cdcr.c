@@ -9,8 +9,8 @@
 #include "common/log.h"
 #include "drl/loss.h"
 
-/* Where one CDCR evaluation runs: kernels, an arena of their memory, and a
- * host arena for the indices (the same arena when the memory is the host). */
+/* Where CDCR runs: the model's kernels, an arena of their memory, and a host
+ * arena for the indices. */
 typedef struct {
     const DrlOps *ops;
     const DrlHeadKernels *hk;
@@ -231,11 +231,7 @@ double drl_cdcr(DrlModel *m, int Bg, const int32_t *text_pick, const int32_t *vi
                 int backward, CdcrGrads *g) {
     const int L = m->L, T = m->T, D = m->D, variant = m->h.cdcr;
     const int dp = m->h.interaction == HEAD_DP;
-    CdcrEnv env = {.ops = dp ? drl_cpu_ops() : m->ops,
-                   .hk = dp ? drl_cpu_head_kernels() : m->hk,
-                   .mem = dp ? &m->host.cdcr : &m->cdcr_mem,
-                   .idx = &m->host.cdcr,
-                   .D = D};
+    CdcrEnv env = {.ops = m->ops, .hk = m->hk, .mem = &m->cdcr_mem, .idx = &m->host.cdcr, .D = D};
     scratch_reset(env.mem);
     scratch_reset(env.idx);
     const DrlOps *ops = env.ops;

@@ -25,14 +25,12 @@ typedef struct {
     float *sim, *sim_vt;            /* (Bg, Bg) */
     float *logits_t2v, *logits_v2t; /* (Bg, Bg) */
     float *dZ, *dsim, *dsim2;       /* (Bg, Bg) */
-    /* token weights and their gradients (ti/wti) */
-    float *wt, *wv;   /* (Bg, L), (Bg, T) */
-    float *dwt, *dwv; /* (Bg, L), (Bg, T) */
-    /* dp / xti: EOT text rows and the gathered video features */
+    /* ti's uniform token weights */
+    float *wt, *wv; /* (Bg, L), (Bg, T) */
+    /* xti: EOT text rows and the gathered video features */
     float *teot, *dteot; /* (Bg, D) */
     float *vf, *dvf;     /* (Bg, T, D) */
-    /* CDCR: dp's gradients on its features; the token-wise heads' row choice */
-    float *dtn, *dvn;     /* (Bg, D), (Bg, D) dp only */
+    /* CDCR's row choice (variants 2 and 3) */
     int16_t *targ, *varg; /* (Bg, L), (Bg, T) argmaxima of the diagonal pairs (a, a) */
     /* seqLSTM */
     float *lstm_F, *lstm_out; /* (Bl, T, D) frame features in, aggregated out / its gradient */
@@ -45,7 +43,7 @@ typedef struct {
     float *xti_drop;   /* (P, 1+T, D) dropout multipliers */
     float *xti_score;  /* (P) */
     float *pos, *dpos; /* (ctx, D) cross position table and its gradient */
-    DrlScratch cdcr;   /* CDCR's row indices (drl_cdcr_index_bytes); dp: its whole arena */
+    DrlScratch cdcr;   /* CDCR's row indices (drl_cdcr_index_bytes) */
     /* gradient accumulation scratch */
     float *gtmp; /* (gtmp_n) */
     size_t gtmp_n;

@@ -65,14 +65,20 @@ static int tokenwise(const DrlModel *m) {
     return m->h.interaction == HEAD_TI || m->h.interaction == HEAD_WTI;
 }
 
+/* The loss runs as a head kernel in backend memory (all but xti). */
+static int kernel_loss(const DrlModel *m) {
+    return m->h.interaction != HEAD_XTI;
+}
+
 /* The head kernels' workspace for the allocated sizes (backend memory). */
 static void alloc_tw_ws(DrlModel *m) {
     if (m->tw_ws) m->ops->free(m->tw_ws);
     m->tw_ws = m->loss_ws = NULL, m->tw_ws_bytes = 0;
     m->loss_result = NULL;
-    if (!m->hk || !tokenwise(m) || m->max_global == 0) return;
+    if (!m->hk || !kernel_loss(m) || m->max_global == 0) return;
     const int Bg = m->max_global;
-    const size_t tw = scratch_round(m->hk->tokenwise_ws_bytes(Bg, Bg, m->L, m->T, m->D));
+    const size_t tw =
+        tokenwise(m) ? scratch_round(m->hk->tokenwise_ws_bytes(Bg, Bg, m->L, m->T, m->D)) : 0;
     const size_t cl = scratch_round(m->hk->clip_loss_ws_bytes(Bg));
     m->tw_ws_bytes = tw + cl + 2 * sizeof(double);
     m->tw_ws = m->ops->alloc(m->tw_ws_bytes);
@@ -113,10 +119,8 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
     h->dsim2 = hcalloc(Bg * Bg, sizeof(float));
     h->wt = hcalloc(Bg * L, sizeof(float));
     h->wv = hcalloc(Bg * T, sizeof(float));
-    h->dwt = hcalloc(Bg * L, sizeof(float));
-    h->dwv = hcalloc(Bg * T, sizeof(float));
-    n += 2 * Bl * T + 3 * Bg * (L + T) + 2 * Bg + 7 * Bg * Bg;
-    if (dp || xti) {
+    n += 2 * Bl * T + 2 * Bg * (L + T) + 2 * Bg + 7 * Bg * Bg;
+    if (xti) {
         h->teot = hcalloc(Bg * D, sizeof(float));
         h->dteot = hcalloc(Bg * D, sizeof(float));
         h->vf = hcalloc(Bg * T * D, sizeof(float));
@@ -128,16 +132,9 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
         h->targ = hcalloc(Bg * L, sizeof(int16_t));
         h->varg = hcalloc(Bg * T, sizeof(int16_t));
         n += Bg * (L + T) / 2;
-        /* dp: CDCR's whole arena on the host, with its gradients (Bg, D);
-         * ti / wti: the row indices only (the arena is m->cdcr_mem) */
-        size_t ws = drl_cdcr_index_bytes((int)Bg, (int)nl, (int)nt, (int)D);
-        if (dp) {
-            h->dtn = hcalloc(Bg * D, sizeof(float));
-            h->dvn = hcalloc(Bg * D, sizeof(float));
-            n += 2 * Bg * D;
-            ws += drl_cdcr_scratch_bytes((int)Bg, 1, 1, (int)D);
-        }
-        scratch_init(&h->cdcr, ws, "CDCR");
+        /* the row indices (the arena itself is m->cdcr_mem) */
+        const size_t ws = drl_cdcr_index_bytes((int)Bg, (int)nl, (int)nt, (int)D);
+        scratch_init(&h->cdcr, ws, "CDCR indices");
         n += ws / sizeof(float);
     }
     h->gtmp_n = 1;
@@ -213,10 +210,20 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         bytes += transformer_alloc(&m->agg_tf, ops, (int)Bl, (int)T);
     size_t host_bytes = alloc_host(m, Bl, Bg);
     if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_alloc(&m->lstm, (int)Bl, (int)T, (int)D);
-    if (m->h.interaction == HEAD_DP) dp_cache_alloc(&m->dp, (int)Bg, (int)Bg, (int)T, (int)D);
+    if (m->h.interaction == HEAD_DP) bytes += drl_dp_alloc(&m->dp, ops, (int)Bg, (int)T, (int)D);
+    if (kernel_loss(m)) {
+        m->dsim = alloc_f(ops, Bg * Bg, &bytes);
+        alloc_tw_ws(m);
+        bytes += m->tw_ws_bytes;
+        if (m->h.cdcr != 0 && m->h.lambda != 0.0f) {
+            const int dp1 = m->h.interaction == HEAD_DP; // dp: (Bg, D) rows
+            const size_t cb =
+                drl_cdcr_scratch_bytes((int)Bg, dp1 ? 1 : (int)L, dp1 ? 1 : (int)T, (int)D);
+            scratch_attach(&m->cdcr_mem, alloc_b(ops, cb, &bytes), cb, "CDCR");
+        }
+    }
     if (tokenwise(m)) {
         drlCheck(L < 32768 && T < 32768, "token-wise interaction: L and T must fit int16");
-        m->dsim = alloc_f(ops, Bg * Bg, &bytes);
         m->tn = alloc_f(ops, Bg * L * D, &bytes);
         m->tn_norm = alloc_f(ops, Bg * L, &bytes);
         m->vn = alloc_f(ops, Bg * T * D, &bytes);
@@ -227,12 +234,6 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         m->v2t_max = alloc_f(ops, Bg * Bg * T, &bytes);
         m->t2v_arg = alloc_b(ops, Bg * Bg * L * sizeof(int16_t), &bytes);
         m->v2t_arg = alloc_b(ops, Bg * Bg * T * sizeof(int16_t), &bytes);
-        alloc_tw_ws(m);
-        bytes += m->tw_ws_bytes;
-        if (m->h.cdcr != 0 && m->h.lambda != 0.0f) {
-            const size_t cb = drl_cdcr_scratch_bytes((int)Bg, (int)L, (int)T, (int)D);
-            scratch_attach(&m->cdcr_mem, alloc_b(ops, cb, &bytes), cb, "CDCR");
-        }
     }
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_alloc(&m->wb_text, ops, (int)(Bg * L));
@@ -285,7 +286,7 @@ void drl_model_free(DrlModel *m) {
     if (m->h.agg == HEAD_AGG_SEQTRANSF) transformer_free(&m->agg_tf, ops);
     if (m->h.interaction == HEAD_XTI) transformer_free(&m->cross, ops);
     if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_free(&m->lstm);
-    if (m->h.interaction == HEAD_DP) dp_cache_free(&m->dp);
+    if (m->h.interaction == HEAD_DP) drl_dp_free(&m->dp, ops);
     drl_host_free(&m->host);
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_free(&m->wb_text, ops);

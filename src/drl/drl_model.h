@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "comm/comm.h"
+#include "drl/drl_dp.h"
 #include "drl/drl_host.h"
 #include "drl/head_kernels.h"
 #include "drl/interaction.h"
@@ -116,7 +117,7 @@ typedef struct {
     void *loss_ws;       /* the loss kernel's workspace (in tw_ws's allocation) */
     double *loss_result; /* (2) the loss kernel's result (in tw_ws's allocation) */
     DrlScratch cdcr_mem; /* CDCR's arena in backend memory (ti / wti with CDCR) */
-    DpCache dp;          /* host (dp island) */
+    DrlDp dp;            /* dp (backend memory) */
     LstmCache lstm;      /* host (seqLSTM island) */
     DrlHost host;        /* host mirrors of the islands (drl/drl_host.h) */
     /* xti */

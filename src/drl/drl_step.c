@@ -10,8 +10,9 @@
  * table m->hk (drl/head_kernels.h: CPU here, cuda/cuda_heads.h on the GPU),
  * which never materialises (Bg, Bg, L, T).
  *
- * The loss and CDCR. For ti / wti the symmetric InfoNCE on (Bg, Bg) and
- * CDCR stay in backend memory too: the loss is a head kernel, CDCR
+ * dp (drl_dp.c) runs through the op table as well. The loss and CDCR: for
+ * dp, ti and wti the symmetric InfoNCE on (Bg, Bg) and CDCR stay in backend
+ * memory too: the loss is a head kernel, CDCR
  * (drl_cdcr.c) composes the op table's gathers, scatters and products with
  * the head kernels' standardisation and decorrelation; only the losses, a
  * few scalars and CDCR's row indices cross to the host.
@@ -20,8 +21,7 @@
  * backend and work on the host mirrors m->host (drl/drl_host.h, allocated
  * once by drl_model_alloc): the seqTransf key mask and the gathered masks,
  * the logit scale, CDCR's row choice (masks, picks and the diagonal
- * argmaxima), dp with its loss and CDCR (EOT rows and frames down, their
- * gradients up), the seqLSTM (features and weights down, output up;
+ * argmaxima), the seqLSTM (features and weights down, output up;
  * backward: gradient down, dF up, weight gradients added to the flat
  * gradient buffer), the xti sequences, dropout and loss (drl_xti.c).
  * Transfers go through ops->to_host / ops->to_device (memcpy on the CPU
@@ -141,7 +141,7 @@ void drl_encode(DrlModel *m, const DrlBatch *bt, float *text_out, float *video_o
 
 /* ---- host-island transfers -------------------------------------------------- */
 
-/* h->teot (Bg, D) = the EOT rows of tf_g; h->vf (Bg, T, D) = vf_g. */
+/* xti: h->teot (Bg, D) = the EOT rows of tf_g; h->vf (Bg, T, D) = vf_g. */
 static void download_eot_and_frames(DrlModel *m, int Bg) {
     const DrlOps *ops = m->ops;
     DrlHost *h = &m->host;
@@ -155,7 +155,7 @@ static void download_eot_and_frames(DrlModel *m, int Bg) {
 }
 
 /* d_tf_g's EOT rows = h->dteot, d_vf_g = h->dvf (both zero before: the only
- * contributions of dp and xti). */
+ * contributions of xti). */
 static void upload_eot_and_frame_grads(DrlModel *m, int Bg) {
     const DrlOps *ops = m->ops;
     DrlHost *h = &m->host;
@@ -206,31 +206,22 @@ static void download_cdcr_inputs(DrlModel *m, const DrlBatch *bt, int Bg) {
     }
 }
 
-/* The symmetric InfoNCE (§5) through the head kernels: on the backend for
- * ti / wti (m->sim and the logits in backend memory), on the host for dp
- * (h->sim, uploaded after). Returns the loss; adds dL/dlogit_scale to *dls. */
+/* The symmetric InfoNCE (§5) through the head kernels, in backend memory
+ * (m->sim, the logits, m->dsim). Returns the loss; adds dL/dlogit_scale to
+ * *dls. */
 static double clip_loss(DrlModel *m, int Bg, float e, int backward, double *dls) {
-    DrlHost *h = &m->host;
-    const int host = m->h.interaction == HEAD_DP;
-    double host_result[2] = {0.0, 0.0};
     DrlClipLoss cl = {.B = Bg,
                       .e = e,
-                      .sim = host ? h->sim : m->sim,
-                      .logits_t2v = host ? h->logits_t2v : m->logits_t2v,
-                      .logits_v2t = host ? h->logits_v2t : m->logits_v2t,
-                      .sim_vt = host ? h->sim_vt : m->sim_vt,
-                      .dsim = !backward ? NULL
-                              : host    ? h->dsim
-                                        : m->dsim,
-                      .result = host ? host_result : m->loss_result,
-                      .ws = host ? (void *)h->dZ : m->loss_ws};
-    const DrlHeadKernels *hk = host ? drl_cpu_head_kernels() : m->hk;
-    hk->clip_loss(&cl);
+                      .sim = m->sim,
+                      .logits_t2v = m->logits_t2v,
+                      .logits_v2t = m->logits_v2t,
+                      .sim_vt = m->sim_vt,
+                      .dsim = backward ? m->dsim : NULL,
+                      .result = m->loss_result,
+                      .ws = m->loss_ws};
+    m->hk->clip_loss(&cl);
     double r[2];
-    if (host)
-        memcpy(r, host_result, sizeof r);
-    else
-        m->ops->to_host(r, m->loss_result, sizeof r);
+    m->ops->to_host(r, m->loss_result, sizeof r);
     *dls += r[1];
     return r[0];
 }
@@ -247,7 +238,7 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     const int tokenwise = inter == HEAD_TI || inter == HEAD_WTI;
     const int cdcr = m->h.cdcr != 0 && m->h.lambda != 0.0f;
     drlCheck(Bl >= 1 && Bl <= m->max_local, "batch larger than the model was allocated for");
-    drlCheck(!tokenwise || m->hk != NULL,
+    drlCheck(inter == HEAD_XTI || m->hk != NULL,
              "no head kernels for this op table: call drl_model_set_head_kernels");
     drlCheck(!(cdcr && inter == HEAD_XTI), "CDCR is defined for dp, ti and wti, not xti");
     if (backward) ops->zero(pt->grad, sizeof(float) * pt->total);
@@ -279,21 +270,19 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
         if (tokenwise) {
             ops->zero(m->d_tn, sizeof(float) * (size_t)Bg * L * D);
             ops->zero(m->d_vn, sizeof(float) * (size_t)Bg * T * D);
-            ops->zero(m->dsim, sizeof(float) * BB);
         }
+        if (inter != HEAD_XTI) ops->zero(m->dsim, sizeof(float) * BB);
     }
     memset(h->dsim, 0, sizeof(float) * BB);
     DrlTokenwise tw = tokenwise_args(m, Bg);
 
-    if (inter == HEAD_DP || inter == HEAD_XTI) download_eot_and_frames(m, Bg);
     if (inter == HEAD_XTI) {
+        download_eot_and_frames(m, Bg);
         out.loss_sim = xti_forward_backward(m, Bg, e, backward, &dls);
     } else {
         /* similarity */
         if (inter == HEAD_DP) {
-            m->dp.Bt = m->dp.Bv = Bg;
-            memcpy(m->dp.t_raw, h->teot, sizeof(float) * (size_t)Bg * D);
-            dp_forward(&m->dp, h->sim, h->vf, h->vm);
+            drl_dp_forward(&m->dp, ops, m->sim, m->tf_g, h->tm, m->vf_g, m->vm_g, Bg, L, T, D);
         } else {
             if (inter == HEAD_WTI) {
                 weight_branch_fwd(&m->wb_text, ops, pt, m->tf_g, m->tm_g, Bg, L, m->wt);
@@ -311,22 +300,19 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
         /* symmetric InfoNCE (§5) */
         out.loss_sim = clip_loss(m, Bg, e, backward, &dls);
     }
-    if (!tokenwise) { /* the host islands' similarity, logits and sim^T */
+    if (inter == HEAD_XTI) { /* the host island's similarity, logits and sim^T */
         ops->to_device(m->sim, h->sim, sizeof(float) * BB);
         ops->to_device(m->sim_vt, h->sim_vt, sizeof(float) * BB);
         ops->to_device(m->logits_t2v, h->logits_t2v, sizeof(float) * BB);
         ops->to_device(m->logits_v2t, h->logits_v2t, sizeof(float) * BB);
     }
 
-    /* CDCR (§6): gradients on the normalised features (and weights), in
-     * backend memory for ti / wti, on the host for dp */
+    /* CDCR (§6): gradients on the normalised features (and weights) */
     CdcrGrads g = {0};
     if (cdcr) {
         download_cdcr_inputs(m, bt, Bg);
         if (backward && inter == HEAD_DP) {
-            memset(h->dtn, 0, sizeof(float) * (size_t)Bg * D);
-            memset(h->dvn, 0, sizeof(float) * (size_t)Bg * D);
-            g.dt = h->dtn, g.dv = h->dvn;
+            g.dt = m->dp.dt, g.dv = m->dp.dv; /* zeroed by drl_dp_forward */
         } else if (backward) {
             g.dtn = m->d_tn, g.dvn = m->d_vn, g.dwt = m->d_wt, g.dwv = m->d_wv;
         }
@@ -336,12 +322,9 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     out.loss = out.loss_sim + (double)m->h.lambda * out.loss_cdcr;
 
     if (backward) {
-        if (inter == HEAD_DP) {
-            memset(h->dteot, 0, sizeof(float) * (size_t)Bg * D);
-            memset(h->dvf, 0, sizeof(float) * (size_t)Bg * T * D);
-            dp_backward(&m->dp, h->dteot, h->dvf, h->dsim, g.dt, g.dv, h->vm);
-        }
-        if (inter == HEAD_DP || inter == HEAD_XTI) upload_eot_and_frame_grads(m, Bg);
+        if (inter == HEAD_DP)
+            drl_dp_backward(&m->dp, ops, m->d_tf_g, m->d_vf_g, m->dsim, m->vm_g, Bg, T, D);
+        if (inter == HEAD_XTI) upload_eot_and_frame_grads(m, Bg);
         if (tokenwise) {
             const int wti = inter == HEAD_WTI;
             m->hk->tokenwise_bwd(&tw, m->dsim, m->d_tn, m->d_vn, wti ? m->d_wt : NULL,

@@ -12,34 +12,6 @@
  * empty mask wraps to the last position): the EOT feature of dp and xti. */
 int drl_text_last_index(const int32_t *tm, int L);
 
-/* ---- dp (host memory) ------------------------------------------------- */
-typedef struct {
-    int Bt, Bv, T, D;
-    float *t_raw;   /* (Bt, D) Tf[a, len_a - 1], filled by the caller */
-    float *t_norm;  /* (Bt) ||t_raw|| */
-    float *t;       /* (Bt, D) normalised text features */
-    float *vn_norm; /* (Bv, T) frame norms */
-    float *vn;      /* (Bv, T, D) normalised frames */
-    float *v_mean;  /* (Bv, D) masked mean of vn */
-    float *v_norm;  /* (Bv) ||v_mean|| */
-    float *v;       /* (Bv, D) normalised video features */
-    /* backward scratch */
-    float *dt, *dv; /* (Bt, D), (Bv, D) */
-    float *dv_mean; /* (Bv, D) */
-    float *dvn;     /* (Bv, T, D) */
-} DpCache;
-
-void dp_cache_alloc(DpCache *c, int Bt, int Bv, int T, int D);
-void dp_cache_free(DpCache *c);
-/* sim (Bt, Bv) = t_a . v_b from c->t_raw (Bt, D) and Vf (Bv, T, D), vm (Bv, T).
- * Uses the first Bt / Bv rows (c->Bt, c->Bv may be set below the allocation). */
-void dp_forward(DpCache *c, float *sim, const float *Vf, const int32_t *vm);
-/* Accumulates dt_raw (Bt, D) (the gradient of the EOT rows) and dVf (Bv, T, D)
- * from dsim (Bt, Bv) and from optional direct gradients on the normalised
- * features dt (Bt, D), dv (Bv, D) (CDCR's dp variant; NULL when absent). */
-void dp_backward(DpCache *c, float *dt_raw, float *dVf, const float *dsim, const float *dt,
-                 const float *dv, const int32_t *vm);
-
 /* ---- ti / wti --------------------------------------------------------- */
 /* Scores already-normalised features (evaluation on gathered features):
  * the similarities of DrlHeadKernels.tokenwise_fwd; no argmax kept.
