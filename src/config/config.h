@@ -54,6 +54,10 @@ typedef enum { DRL_GRADSCALE_REFERENCE, DRL_GRADSCALE_SINGLE } DrlGradScaleMode;
 typedef enum { DRL_DEVICE_AUTO, DRL_DEVICE_CPU, DRL_DEVICE_CUDA } DrlDevice;
 /* AUTO: bf16 on CUDA, fp32 on the CPU (the CPU's reference numerics). */
 typedef enum { DRL_PREC_BF16, DRL_PREC_FP32, DRL_PREC_TF32, DRL_PREC_AUTO } DrlPrecision;
+/* What the backward recomputes instead of keeping: OUTPUTS the LayerNorm,
+ * QuickGELU and attention outputs (always); BLOCKS whole transformer blocks
+ * (only each block's input is kept). */
+typedef enum { DRL_RECOMPUTE_OUTPUTS, DRL_RECOMPUTE_BLOCKS } DrlRecompute;
 
 /* ---- sections ------------------------------------------------------------ */
 typedef struct {
@@ -137,6 +141,7 @@ typedef struct {
     bool resume;
     DrlDevice device;
     DrlPrecision precision; /* matrix-product precision (auto: CUDA bf16, CPU fp32) */
+    DrlRecompute recompute; /* activation memory against compute */
     int threads;            /* 0 = all cores */
 } DrlRunConfig;
 

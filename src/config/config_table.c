@@ -21,6 +21,7 @@ static const char *const k_nonfinite[] = {"stop", "skip", NULL};
 static const char *const k_gradscale[] = {"reference", "single", NULL};
 static const char *const k_devices[] = {"auto", "cpu", "cuda", NULL};
 static const char *const k_precisions[] = {"bf16", "fp32", "tf32", "auto", NULL};
+static const char *const k_recompute[] = {"outputs", "blocks", NULL};
 
 #define OFF(member) offsetof(DrlConfig, member)
 #define CAP(member) sizeof(((DrlConfig *)0)->member)
@@ -140,6 +141,10 @@ static const CfgField k_fields[] = {
     ENUM("run", "precision", run.precision, k_precisions, DRL_PREC_AUTO,
          "matrix products: auto (CUDA bf16, CPU fp32) | bf16 (bf16 operands, fp32 accumulation; "
          "CPU needs oneDNN) | fp32 | tf32 (CUDA only)"),
+    ENUM("run", "recompute", run.recompute, k_recompute, DRL_RECOMPUTE_OUTPUTS,
+         "backward recomputation: outputs (LayerNorm, QuickGELU and attention outputs) | blocks "
+         "(whole transformer blocks from their inputs: about one more forward, much less "
+         "activation memory)"),
     INT("run", "threads", run.threads, RANGE_, 0, 4096, 0, "CPU threads; 0 = all cores"),
 };
 

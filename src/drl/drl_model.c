@@ -86,6 +86,14 @@ static void alloc_tw_ws(DrlModel *m) {
     m->loss_result = (double *)((char *)m->tw_ws + tw + cl);
 }
 
+void drl_model_set_recompute_blocks(DrlModel *m, int on) {
+    drlCheck(m->max_local == 0, "recomputation is chosen before drl_model_alloc");
+    m->clip.vis.recompute_blocks = on;
+    m->clip.txt.recompute_blocks = on;
+    m->agg_tf.recompute_blocks = on;
+    m->cross.recompute_blocks = on;
+}
+
 void drl_model_set_head_kernels(DrlModel *m, const DrlHeadKernels *k) {
     m->hk = k;
     alloc_tw_ws(m);

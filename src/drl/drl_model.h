@@ -145,6 +145,11 @@ typedef struct {
  * drl_model_set_head_kernels before the first step. */
 void drl_model_init(DrlModel *m, const DrlOps *ops, const DrlComm *comm, const ClipShape *shape,
                     const DrlHeadsSpec *h, uint64_t seed);
+/* Whole-block recomputation in every transformer (CLIP's towers and the
+ * heads'; transformer.h recompute_blocks): between drl_model_init and
+ * drl_model_alloc. */
+void drl_model_set_recompute_blocks(DrlModel *m, int on);
+
 /* Allocates parameters, gradients and activations for up to max_local pairs
  * per rank; logs the sizes. */
 void drl_model_alloc(DrlModel *m, int max_local);

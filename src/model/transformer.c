@@ -48,6 +48,7 @@ void transformer_init(Transformer *t, ParamTable *pt, const char *prefix, int wi
 /* Carves the activation block; with mem == NULL only counts. */
 static size_t carve(Transformer *t, const DrlOps *ops, float *mem, int max_batch, int max_seq) {
     size_t L = (size_t)t->layers, W = (size_t)t->width, H = (size_t)t->heads;
+    size_t S = t->recompute_blocks && L > 0 ? 1 : L; /* slots of per-layer state */
     size_t N = (size_t)max_batch * (size_t)max_seq;
     size_t off = 0;
 #define CARVE(field, count)                                                                        \
@@ -56,16 +57,16 @@ static size_t carve(Transformer *t, const DrlOps *ops, float *mem, int max_batch
         off += ((size_t)(count) + 15) & ~(size_t)15;                                               \
     } while (0)
     CARVE(resid, L * N * W);
-    CARVE(mid, L * N * W);
-    CARVE(ln1_mean, L * N);
-    CARVE(ln1_rstd, L * N);
-    CARVE(qkv, L * N * 3 * W);
+    CARVE(mid, S * N * W);
+    CARVE(ln1_mean, S * N);
+    CARVE(ln1_rstd, S * N);
+    CARVE(qkv, S * N * 3 * W);
     t->att_state = ops->attention_state_floats(max_batch, max_seq, (int)H); /* per layer */
-    CARVE(probs, L * t->att_state);
+    CARVE(probs, S * t->att_state);
     CARVE(att, N * W); /* one layer: recomputed in backward */
-    CARVE(ln2_mean, L * N);
-    CARVE(ln2_rstd, L * N);
-    CARVE(fc, L * N * 4 * W);
+    CARVE(ln2_mean, S * N);
+    CARVE(ln2_rstd, S * N);
+    CARVE(fc, S * N * 4 * W);
     CARVE(x4a, N * 4 * W); /* one layer (see transformer.h) */
     CARVE(x4b, N * 4 * W);
     CARVE(d_ln, N * W);
@@ -150,60 +151,74 @@ static void ln_bwd_add(const Transformer *t, const DrlOps *ops, float *dx, float
     ops->round_fp16(dx, n);
 }
 
+/* Slot of layer l's saved state (transformer.h: "slots"). */
+static size_t slot(const Transformer *t, int l) {
+    return t->recompute_blocks ? 0 : (size_t)l;
+}
+
+/* Block l's forward. full: from x (B, T, W), saved into resid[l], to the
+ * block output written over x. !full (whole-block recomputation): from
+ * resid[l] up to c_fc, writing the saved state of layer l's slot exactly as
+ * the full forward did (the same ops on the same inputs); x unused. */
+static void block_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, int l, float *x,
+                      int B, int T, int full) {
+    const int W = t->width, H = t->heads, N = B * T;
+    const size_t maxN = (size_t)t->max_batch * t->max_seq;
+    const size_t s = slot(t, l);
+    const TransformerBlockParams *b = &t->blocks[l];
+    float *resid = t->resid + l * maxN * W;     // (B, T, W)
+    float *mid = t->mid + s * maxN * W;         // (B, T, W)
+    float *ln1 = t->d_ln;                       // (B, T, W) this layer only
+    float *ln1_mean = t->ln1_mean + s * maxN;   // (B*T)
+    float *ln1_rstd = t->ln1_rstd + s * maxN;   // (B*T)
+    float *qkv = t->qkv + s * maxN * 3 * W;     // (B, T, 3W)
+    float *probs = t->probs + s * t->att_state; // (att_state) attention's saved state
+    float *att = t->att;                        // (B, T, W) this layer only
+    float *ln2 = t->d_ln;                       // (B, T, W) this layer only
+    float *ln2_mean = t->ln2_mean + s * maxN;   // (B*T)
+    float *ln2_rstd = t->ln2_rstd + s * maxN;   // (B*T)
+    float *fc = t->fc + s * maxN * 4 * W;       // (B, T, 4W)
+    float *gelu = t->x4a;                       // (B, T, 4W) this layer only
+
+    const size_t nw = (size_t)N * W;
+    if (full) ops->copy(resid, x, nw * sizeof(float));
+    ops->layernorm_fwd(ln1, ln1_mean, ln1_rstd, resid, P(pt, b->ln1_g), P(pt, b->ln1_b), N, W,
+                       t->eps);
+    r16(t, ops, ln1, nw);
+    ops->linear_fwd(qkv, ln1, P(pt, b->in_w), P(pt, b->in_b), N, W, 3 * W);
+    r16(t, ops, qkv, 3 * nw);
+    ops->attention_fwd(att, probs, qkv, t->keymask, t->causal, B, T, W, H);
+    r16(t, ops, att, nw);
+    ops->linear_fwd(mid, att, P(pt, b->out_w), P(pt, b->out_b), N, W, W);
+    r16(t, ops, mid, nw);
+    if (t->fp16) { /* the residual sum is rounded before the LayerNorm reads it */
+        ops->add(mid, mid, resid, nw);
+        r16(t, ops, mid, nw);
+        ops->layernorm_fwd(ln2, ln2_mean, ln2_rstd, mid, P(pt, b->ln2_g), P(pt, b->ln2_b), N, W,
+                           t->eps);
+    } else {
+        ops->residual_layernorm_fwd(mid, ln2, ln2_mean, ln2_rstd, mid, resid, P(pt, b->ln2_g),
+                                    P(pt, b->ln2_b), N, W, t->eps);
+    }
+    r16(t, ops, ln2, nw);
+    ops->linear_fwd(fc, ln2, P(pt, b->fc_w), P(pt, b->fc_b), N, W, 4 * W);
+    r16(t, ops, fc, 4 * nw);
+    if (!full) return;
+    ops->quickgelu_fwd(gelu, fc, 4 * nw);
+    r16(t, ops, gelu, 4 * nw);
+    ops->linear_fwd(x, gelu, P(pt, b->proj_w), P(pt, b->proj_b), N, 4 * W, W);
+    r16(t, ops, x, nw);
+    ops->add(x, x, mid, nw);
+    r16(t, ops, x, nw);
+}
+
 void transformer_fwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, float *x,
                      const float *keymask, int B, int T) {
     drlCheck(B > 0 && B <= t->max_batch && T > 0 && T <= t->max_seq,
              "transformer called with a batch or sequence larger than its activations");
-    const int W = t->width, H = t->heads, N = B * T;
-    const size_t maxN = (size_t)t->max_batch * t->max_seq;
-    const size_t maxP = t->att_state; /* attention state per layer */
     t->keymask = keymask;
-    for (int l = 0; l < t->layers; l++) {
-        const TransformerBlockParams *b = &t->blocks[l];
-        float *resid = t->resid + l * maxN * W;   // (B, T, W)
-        float *mid = t->mid + l * maxN * W;       // (B, T, W)
-        float *ln1 = t->d_ln;                     // (B, T, W) this layer only
-        float *ln1_mean = t->ln1_mean + l * maxN; // (B*T)
-        float *ln1_rstd = t->ln1_rstd + l * maxN; // (B*T)
-        float *qkv = t->qkv + l * maxN * 3 * W;   // (B, T, 3W)
-        float *probs = t->probs + l * maxP;       // (att_state) attention's saved state
-        float *att = t->att;                      // (B, T, W) this layer only
-        float *ln2 = t->d_ln;                     // (B, T, W) this layer only
-        float *ln2_mean = t->ln2_mean + l * maxN; // (B*T)
-        float *ln2_rstd = t->ln2_rstd + l * maxN; // (B*T)
-        float *fc = t->fc + l * maxN * 4 * W;     // (B, T, 4W)
-        float *gelu = t->x4a;                     // (B, T, 4W) this layer only
-
-        const size_t nw = (size_t)N * W;
-        ops->copy(resid, x, nw * sizeof(float));
-        ops->layernorm_fwd(ln1, ln1_mean, ln1_rstd, resid, P(pt, b->ln1_g), P(pt, b->ln1_b), N, W,
-                           t->eps);
-        r16(t, ops, ln1, nw);
-        ops->linear_fwd(qkv, ln1, P(pt, b->in_w), P(pt, b->in_b), N, W, 3 * W);
-        r16(t, ops, qkv, 3 * nw);
-        ops->attention_fwd(att, probs, qkv, keymask, t->causal, B, T, W, H);
-        r16(t, ops, att, nw);
-        ops->linear_fwd(mid, att, P(pt, b->out_w), P(pt, b->out_b), N, W, W);
-        r16(t, ops, mid, nw);
-        if (t->fp16) { /* the residual sum is rounded before the LayerNorm reads it */
-            ops->add(mid, mid, resid, nw);
-            r16(t, ops, mid, nw);
-            ops->layernorm_fwd(ln2, ln2_mean, ln2_rstd, mid, P(pt, b->ln2_g), P(pt, b->ln2_b), N, W,
-                               t->eps);
-        } else {
-            ops->residual_layernorm_fwd(mid, ln2, ln2_mean, ln2_rstd, mid, resid, P(pt, b->ln2_g),
-                                        P(pt, b->ln2_b), N, W, t->eps);
-        }
-        r16(t, ops, ln2, nw);
-        ops->linear_fwd(fc, ln2, P(pt, b->fc_w), P(pt, b->fc_b), N, W, 4 * W);
-        r16(t, ops, fc, 4 * nw);
-        ops->quickgelu_fwd(gelu, fc, 4 * nw);
-        r16(t, ops, gelu, 4 * nw);
-        ops->linear_fwd(x, gelu, P(pt, b->proj_w), P(pt, b->proj_b), N, 4 * W, W);
-        r16(t, ops, x, nw);
-        ops->add(x, x, mid, nw);
-        r16(t, ops, x, nw);
-    }
+    for (int l = 0; l < t->layers; l++)
+        block_fwd(t, ops, pt, l, x, B, T, 1);
 }
 
 void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, float *dx, int B,
@@ -212,20 +227,21 @@ void transformer_bwd(Transformer *t, const DrlOps *ops, const ParamTable *pt, fl
              "transformer backward with a batch or sequence larger than its activations");
     const int W = t->width, H = t->heads, N = B * T;
     const size_t maxN = (size_t)t->max_batch * t->max_seq;
-    const size_t maxP = t->att_state; /* attention state per layer */
     const size_t nW = (size_t)N * W * sizeof(float);
     for (int l = t->layers - 1; l >= 0; l--) {
+        if (t->recompute_blocks) block_fwd(t, ops, pt, l, NULL, B, T, 0);
+        const size_t s = slot(t, l);
         const TransformerBlockParams *b = &t->blocks[l];
         const float *resid = t->resid + l * maxN * W; // (B, T, W)
-        const float *mid = t->mid + l * maxN * W;     // (B, T, W)
-        float *ln1_mean = t->ln1_mean + l * maxN;     // (B*T)
-        float *ln1_rstd = t->ln1_rstd + l * maxN;     // (B*T)
-        const float *qkv = t->qkv + l * maxN * 3 * W; // (B, T, 3W)
-        float *probs = t->probs + l * maxP;           // (att_state)
+        const float *mid = t->mid + s * maxN * W;     // (B, T, W)
+        float *ln1_mean = t->ln1_mean + s * maxN;     // (B*T)
+        float *ln1_rstd = t->ln1_rstd + s * maxN;     // (B*T)
+        const float *qkv = t->qkv + s * maxN * 3 * W; // (B, T, 3W)
+        float *probs = t->probs + s * t->att_state;   // (att_state)
         float *att = t->x4a;                          // (B, T, W) recomputed
-        float *ln2_mean = t->ln2_mean + l * maxN;     // (B*T)
-        float *ln2_rstd = t->ln2_rstd + l * maxN;     // (B*T)
-        const float *fc = t->fc + l * maxN * 4 * W;   // (B, T, 4W)
+        float *ln2_mean = t->ln2_mean + s * maxN;     // (B*T)
+        float *ln2_rstd = t->ln2_rstd + s * maxN;     // (B*T)
+        const float *fc = t->fc + s * maxN * 4 * W;   // (B, T, 4W)
         float *gelu = t->x4a;                         // (B, T, 4W) recomputed
         float *d_h = t->x4b;                          // (B, T, 4W)
         float *d_fc = t->x4a;                         // (B, T, 4W) once gelu is used

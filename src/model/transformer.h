@@ -48,27 +48,35 @@ typedef struct {
     /* 1: emulate the reference's fp16 GPU blocks (spec §11; set by clip_set_fp16): every op
      * output and activation gradient is rounded to fp16 (see transformer.c) */
     int fp16;
+    /* 1: whole-block recomputation (set before transformer_alloc / bind):
+     * only each block's input (resid) is kept per layer; the backward re-runs
+     * the block's forward up to c_fc from it into one layer's buffers before
+     * differentiating it (about one more forward of compute, a fraction of
+     * the activation memory; gradients bit-identical to the default). */
+    int recompute_blocks;
     TransformerBlockParams *blocks; /* (layers) */
 
     /* ---- activations (backend memory), valid after transformer_alloc/bind */
     int max_batch, max_seq;
     float *own_mem; /* non-NULL when transformer_alloc allocated the block */
     size_t act_floats;
-    float *resid;     /* (layers, maxN, W) input of each block, maxN = max_batch*max_seq */
-    float *mid;       /* (layers, maxN, W) after the attention residual */
-    float *ln1_mean;  /* (layers, maxN) */
-    float *ln1_rstd;  /* (layers, maxN) */
-    float *qkv;       /* (layers, maxN, 3W) */
-    size_t att_state; /* floats of attention state per layer (ops->attention_state_floats) */
-    float *probs;     /* (layers, att_state): the attention's saved state (CPU: probabilities) */
-    float *att;       /* (maxN, W) one layer's attention output before out_proj (the
-                         backward recomputes it from qkv: one cheap attention
-                         forward instead of layers x maxN x W floats kept) */
+    /* "slots" below is layers, or 1 with recompute_blocks (the layer being
+     * differentiated) */
+    float *resid;         /* (layers, maxN, W) input of each block, maxN = max_batch*max_seq */
+    float *mid;           /* (slots, maxN, W) after the attention residual */
+    float *ln1_mean;      /* (slots, maxN) */
+    float *ln1_rstd;      /* (slots, maxN) */
+    float *qkv;           /* (slots, maxN, 3W) */
+    size_t att_state;     /* floats of attention state per layer (ops->attention_state_floats) */
+    float *probs;         /* (slots, att_state): the attention's saved state (CPU: probabilities) */
+    float *att;           /* (maxN, W) one layer's attention output before out_proj (the
+                             backward recomputes it from qkv: one cheap attention
+                             forward instead of layers x maxN x W floats kept) */
     const float *keymask; /* the last forward's key mask (the caller's buffer, read again
                              by the backward's recomputation) */
-    float *ln2_mean;      /* (layers, maxN) */
-    float *ln2_rstd;      /* (layers, maxN) */
-    float *fc;            /* (layers, maxN, 4W) c_fc output, before QuickGELU */
+    float *ln2_mean;      /* (slots, maxN) */
+    float *ln2_rstd;      /* (slots, maxN) */
+    float *fc;            /* (slots, maxN, 4W) c_fc output, before QuickGELU */
     /* one layer's buffers, shared by forward and backward (the LayerNorm and
      * QuickGELU outputs are recomputed in backward, bit-identical):
      *   x4a (maxN, 4W): forward QuickGELU out; backward QuickGELU out, then

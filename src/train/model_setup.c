@@ -211,6 +211,7 @@ static int setup_weights(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, c
         }
         DrlHeadsSpec h = heads_spec_from_config(cfg);
         drl_model_init(m, ops, comm, &shape, &h, (uint64_t)cfg->train.seed);
+        drl_model_set_recompute_blocks(m, cfg->run.recompute == DRL_RECOMPUTE_BLOCKS);
         drl_model_alloc(m, max_local);
         if (clip_pt_copy(&f, &m->pt, ops, m->pt.data, err, errlen)) {
             clip_pt_close(&f);
@@ -225,6 +226,7 @@ static int setup_weights(DrlModel *m, const DrlConfig *cfg, const DrlOps *ops, c
 
     DrlHeadsSpec h = heads_spec_from_config(cfg);
     drl_model_init(m, ops, comm, &shape, &h, (uint64_t)cfg->train.seed);
+    drl_model_set_recompute_blocks(m, cfg->run.recompute == DRL_RECOMPUTE_BLOCKS);
     drl_model_alloc(m, max_local);
     if (have_bin) {
         int rc = load_reference_bin(m, &bin, init, err, errlen);

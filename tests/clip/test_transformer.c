@@ -1,7 +1,9 @@
 /* The generic transformer as the DRL heads use it (2 heads, eps 1e-12,
  * additive key mask) against PyTorch: output, input gradient and every
  * parameter gradient. Parameters are read with the checkpoint reader from
- * the h5py-written case (name prefix "heads."). */
+ * the h5py-written case (name prefix "heads."). Run twice: with the default
+ * activations and with whole-block recomputation, which must also give
+ * bit-identical gradients to the default in less activation memory. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -28,7 +30,9 @@ static float *dev_from_golden(const DrlOps *ops, const char *path, const char *n
     return d;
 }
 
-static void test_transformer_masked(void **state) {
+/* The PyTorch comparison with recompute_blocks = recompute; returns the
+ * activation bytes; grads_out (pt.total) receives the flat gradient. */
+static size_t run_case(int recompute, float **grads_out, size_t *total) {
     const DrlOps *ops = drl_cpu_ops();
     char dir[1024], path[1200], err[4096];
     fixture_dir(dir, sizeof dir, "clip_transformer");
@@ -38,9 +42,11 @@ static void test_transformer_masked(void **state) {
     params_init(&pt);
     Transformer t;
     transformer_init(&t, &pt, "heads", W, 2, 2, 1e-12f, 0);
+    t.recompute_blocks = recompute;
     params_alloc_buffers(&pt, ops);
     size_t bytes = transformer_alloc(&t, ops, 4, 8); /* larger than used */
-    printf("transformer activations: %zu bytes for (4, 8)\n", bytes);
+    printf("transformer activations (recompute_blocks %d): %zu bytes for (4, 8)\n", recompute,
+           bytes);
     CkptReader rd;
     assert_int_equal(ckpt_open(&rd, path, err, sizeof err), 0);
     CkptReadOpts o = {.name_prefix = "heads.", .allow_extra = 1};
@@ -86,15 +92,43 @@ static void test_transformer_masked(void **state) {
         free(ours);
         free(g);
     }
+    *total = pt.total;
+    *grads_out = malloc(pt.total * sizeof(float));
+    ops->to_host(*grads_out, pt.grad, pt.total * sizeof(float));
     ops->free(x);
     ops->free(mask);
     ops->free(c);
     transformer_free(&t, ops);
     params_free_buffers(&pt, ops);
     params_free_table(&pt);
+    return bytes;
+}
+
+static void test_transformer_masked(void **state) {
+    (void)state;
+    float *g;
+    size_t n;
+    run_case(0, &g, &n);
+    free(g);
+}
+
+static void test_transformer_recompute_blocks(void **state) {
+    (void)state;
+    float *g0, *g1;
+    size_t n0, n1;
+    size_t b0 = run_case(0, &g0, &n0);
+    size_t b1 = run_case(1, &g1, &n1);
+    assert_int_equal(n0, n1);
+    assert_true(b1 < b0);
+    assert_memory_equal(g0, g1, n0 * sizeof(float));
+    printf("whole-block recomputation: %zu of %zu activation bytes, gradients bit-identical\n", b1,
+           b0);
+    free(g0);
+    free(g1);
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_transformer_masked)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_transformer_masked),
+                                       cmocka_unit_test(test_transformer_recompute_blocks)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

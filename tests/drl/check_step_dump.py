@@ -39,6 +39,9 @@ def write_cfg(case, weights, path):
         "};",
         f'eval = {{ batch_size_val = {case["batch_size"]}; }};',
     ]
+    if os.environ.get("DRL_STEP_DUMP_RECOMPUTE"):
+        # run.recompute (e.g. "blocks"): the same numbers with another memory plan
+        lines.append(f'run = {{ recompute = "{os.environ["DRL_STEP_DUMP_RECOMPUTE"]}"; }};')
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 
