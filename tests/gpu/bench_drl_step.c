@@ -14,7 +14,9 @@
  * mean 11.5, like MSR-VTT's 11.6), every video all T frames, pixels N(0, 1).
  *
  * usage: bench_drl_step [--backend cuda|cpu] [--tiny] [--pairs N] [--steps N]
- *        [--warmup N] [--precision bf16|tf32|fp32] [--json PATH]
+ *        [--warmup N] [--precision bf16|tf32|fp32] [--recompute outputs|blocks]
+ *        [--json PATH]
+ * --recompute blocks: whole-block recomputation (run.recompute = "blocks").
  * --tiny: tiny CLIP (tests/reference's: widths 64, patch 8, 32 px), 2 pairs
  * x 4 frames, 8 tokens (the CTest on the CPU). Exit 77 with "not run: no
  * CUDA device (...)" when the CUDA backend is asked for and unusable. */
@@ -39,7 +41,7 @@
 
 typedef struct {
     const char *backend, *precision, *json;
-    int tiny, pairs, steps, warmup;
+    int tiny, pairs, steps, warmup, recompute_blocks;
 } Options;
 
 static double now_s(void) {
@@ -51,7 +53,8 @@ static double now_s(void) {
 static int usage(const char *why) {
     fprintf(stderr,
             "bench_drl_step: %s\nusage: bench_drl_step [--backend cuda|cpu] [--tiny] [--pairs N] "
-            "[--steps N] [--warmup N] [--precision bf16|tf32|fp32] [--json PATH]\n",
+            "[--steps N] [--warmup N] [--precision bf16|tf32|fp32] [--recompute outputs|blocks] "
+            "[--json PATH]\n",
             why);
     return 2;
 }
@@ -94,6 +97,10 @@ static int parse(int argc, char **argv, Options *o) {
             o->backend = v;
         } else if (!strcmp(a, "--precision")) {
             o->precision = v;
+        } else if (!strcmp(a, "--recompute")) {
+            if (strcmp(v, "outputs") && strcmp(v, "blocks"))
+                return usage("--recompute: expected outputs or blocks");
+            o->recompute_blocks = !strcmp(v, "blocks");
         } else if (!strcmp(a, "--json")) {
             o->json = v;
         } else {
@@ -214,6 +221,7 @@ int main(int argc, char **argv) {
     comm_init_single(&comm);
     DrlModel m;
     drl_model_init(&m, ops, &comm, &shape, &hs, 42);
+    drl_model_set_recompute_blocks(&m, o.recompute_blocks);
     drl_model_alloc(&m, o.pairs);
     drl_model_init_random(&m, 42);
     bench_backend_model_ready(&be, &m);

@@ -93,5 +93,8 @@ ours=()
 [ -f "$FIG/bench_drl_step.json" ] && ours=(--ours "$FIG/bench_drl_step.json")
 run timeout 150 python3 "$ROOT/tests/gpu/bench_drl_step.py" --device cuda "${ours[@]}" \
     --json "$FIG/bench_drl_step_pytorch.json" || true
+say "6. the same step of ours with whole-block recomputation (run.recompute = blocks): memory"
+run env OMP_NUM_THREADS=8 timeout 60 "$BUILD/bench_drl_step" --backend cuda --precision bf16 \
+    --steps 3 --warmup 1 --recompute blocks --json "$FIG/bench_drl_step_recompute.json" || true
 say "device check done (cross-backend exit status $xb)"
 exit "$xb"
