@@ -113,7 +113,7 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     if (why)
         snprintf(why, len,
                  "this build has no bf16 CPU matrix product (oneDNN, Debian's libdnnl-dev, "
-                 "was not found when it was configured)");
+                 "was not found when it was configured, or DRL_ONEDNN=OFF)");
     return 0;
 }
 
