@@ -30,6 +30,9 @@ void cpu_matmul_bwd(float *dinp, float *dm, const float *dout, const float *inp,
                     int N, int IC, int OC);
 /* dbias (OC) += sum over the rows of dout (N, OC) (double sums per column). */
 void cpu_bias_grad(float *dbias, const float *dout, int N, int OC);
+/* Every row of out (N, OC) = bias (OC); returns the beta a product then
+ * adds with: 1 when there was a bias, 0 (out untouched) when bias is NULL. */
+float cpu_bias_rows(float *out, const float *bias, int N, int OC);
 
 /* ---- the same four with bf16 products (cpu_linear_bf16.c, cpu_bf16_gemm.h) ---- */
 void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const float *bias, int N,

@@ -7,20 +7,23 @@
 /* Columns summed per OpenMP task in the bias gradient. */
 #define BIAS_BLOCK 64
 
+float cpu_bias_rows(float *out, const float *bias, int N, int OC) {
+    // out (N, OC), bias (OC) or NULL
+    if (!bias) return 0.0f;
+#pragma omp parallel for if ((size_t)N * OC >= CPU_PARALLEL_MIN)
+    for (int n = 0; n < N; n++) {
+        float *row = out + (size_t)n * OC; // (OC)
+        for (int o = 0; o < OC; o++)
+            row[o] = bias[o];
+    }
+    return 1.0f;
+}
+
 void cpu_linear_fwd(float *out, const float *inp, const float *w, const float *bias, int N, int IC,
                     int OC) {
     // out (N, OC), inp (N, IC), w (OC, IC), bias (OC) or NULL
     if (N <= 0 || OC <= 0) return;
-    float beta = 0.0f;
-    if (bias) {
-#pragma omp parallel for if ((size_t)N * OC >= CPU_PARALLEL_MIN)
-        for (int n = 0; n < N; n++) {
-            float *row = out + (size_t)n * OC; // (OC)
-            for (int o = 0; o < OC; o++)
-                row[o] = bias[o];
-        }
-        beta = 1.0f;
-    }
+    const float beta = cpu_bias_rows(out, bias, N, OC);
     if (IC <= 0) {
         if (!bias)
             for (size_t i = 0; i < (size_t)N * OC; i++)

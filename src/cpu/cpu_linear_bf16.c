@@ -21,16 +21,7 @@ void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const flo
                          int IC, int OC) {
     // out (N, OC), inp (N, IC), w (OC, IC), bias (OC) or NULL
     if (N <= 0 || OC <= 0) return;
-    float beta = 0.0f;
-    if (bias) {
-#pragma omp parallel for if ((size_t)N * OC >= CPU_PARALLEL_MIN)
-        for (int n = 0; n < N; n++) {
-            float *row = out + (size_t)n * OC; // (OC)
-            for (int o = 0; o < OC; o++)
-                row[o] = bias[o];
-        }
-        beta = 1.0f;
-    }
+    const float beta = cpu_bias_rows(out, bias, N, OC);
     // (N, OC) (+)= (N, IC) @ (OC, IC)^T ; IC = 0 leaves the bias (or zeros)
     cpu_bf16_gemm(0, 1, N, OC, IC, 1.0f, inp, IC, w, IC, beta, out, OC);
 }
