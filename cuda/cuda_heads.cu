@@ -206,6 +206,8 @@ static const DrlHeadKernels cuda_heads = {
     cuda_rows_scale,
     cuda_rows_dot_add,
     cuda_decorrelation,
+    cuda_dropout_bits,
+    cuda_xti_seq_bwd,
 };
 
 extern "C" const DrlHeadKernels *drl_cuda_head_kernels(void) {

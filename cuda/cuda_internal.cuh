@@ -167,6 +167,9 @@ void cuda_rows_scale(float *x, const float *w, int N, int D);
 void cuda_rows_dot_add(float *out, const float *a, const float *b, int N, int D);
 void cuda_decorrelation(double *result, const float *C, int D, float alpha1, float alpha2,
                         float *dC, float gscale);
+/* cuda_xti.cu: xti's sequence kernels */
+void cuda_dropout_bits(float *x, const uint8_t *bits, float keep, size_t n);
+void cuda_xti_seq_bwd(float *dtable, float *dpos, const float *dx, int Bt, int Bv, int T, int D);
 }
 
 /* dst (C) += column sums of src (N, C) [times (x - mean) * rstd when x is

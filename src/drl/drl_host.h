@@ -27,9 +27,6 @@ typedef struct {
     float *dZ, *dsim, *dsim2;       /* (Bg, Bg) */
     /* ti's uniform token weights */
     float *wt, *wv; /* (Bg, L), (Bg, T) */
-    /* xti: EOT text rows and the gathered video features */
-    float *teot, *dteot; /* (Bg, D) */
-    float *vf, *dvf;     /* (Bg, T, D) */
     /* CDCR's row choice (variants 2 and 3) */
     int16_t *targ, *varg; /* (Bg, L), (Bg, T) argmaxima of the diagonal pairs (a, a) */
     /* seqLSTM */
@@ -38,12 +35,8 @@ typedef struct {
     float *lstm_w;            /* (8D*D + 8D) w_ih, w_hh, b_ih, b_hh */
     float *lstm_dw;           /* (8D*D + 8D) their gradients */
     /* xti */
-    float *xti_x;      /* (P, 1+T, D) sequences / their gradient */
-    float *xti_mask;   /* (P, 1+T) */
-    float *xti_drop;   /* (P, 1+T, D) dropout multipliers */
-    float *xti_score;  /* (P) */
-    float *pos, *dpos; /* (ctx, D) cross position table and its gradient */
-    DrlScratch cdcr;   /* CDCR's row indices (drl_cdcr_index_bytes) */
+    float *xti_score; /* (P) the second pass's scores; evaluation's chunk */
+    DrlScratch cdcr;  /* CDCR's row indices (drl_cdcr_index_bytes) */
     /* gradient accumulation scratch */
     float *gtmp; /* (gtmp_n) */
     size_t gtmp_n;

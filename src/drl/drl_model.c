@@ -107,7 +107,6 @@ static void *hcalloc(size_t n, size_t size) {
 static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
     DrlHost *h = &m->host;
     const size_t L = (size_t)m->L, T = (size_t)m->T, D = (size_t)m->D;
-    const size_t ctx = (size_t)m->shape.context_length;
     const int dp = m->h.interaction == HEAD_DP, xti = m->h.interaction == HEAD_XTI;
     const int cdcr = m->h.cdcr != 0 && m->h.lambda != 0.0f;
     size_t n = 0; // floats (and ints) allocated
@@ -128,13 +127,6 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
     h->wt = hcalloc(Bg * L, sizeof(float));
     h->wv = hcalloc(Bg * T, sizeof(float));
     n += 2 * Bl * T + 2 * Bg * (L + T) + 2 * Bg + 7 * Bg * Bg;
-    if (xti) {
-        h->teot = hcalloc(Bg * D, sizeof(float));
-        h->dteot = hcalloc(Bg * D, sizeof(float));
-        h->vf = hcalloc(Bg * T * D, sizeof(float));
-        h->dvf = hcalloc(Bg * T * D, sizeof(float));
-        n += 2 * Bg * D + 2 * Bg * T * D;
-    }
     if (cdcr) {
         const size_t nl = dp ? 1 : L, nt = dp ? 1 : T; // dp: (Bg, D) rows
         h->targ = hcalloc(Bg * L, sizeof(int16_t));
@@ -157,15 +149,8 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
         n += 3 * Bl * T * D + 2 * nw;
     }
     if (xti) {
-        const size_t P = Bg * Bg, S = T + 1;
-        h->xti_x = hcalloc(P * S * D, sizeof(float));
-        h->xti_mask = hcalloc(P * S, sizeof(float));
-        if (m->h.xti_dropout > 0.0f) h->xti_drop = hcalloc(P * S * D, sizeof(float));
-        h->xti_score = hcalloc(P, sizeof(float));
-        h->pos = hcalloc(ctx * D, sizeof(float));
-        h->dpos = hcalloc(ctx * D, sizeof(float));
-        if (ctx * D > h->gtmp_n) h->gtmp_n = ctx * D;
-        n += P * S * (D + 1) + (h->xti_drop ? P * S * D : 0) + P + 2 * ctx * D;
+        h->xti_score = hcalloc(Bg * Bg, sizeof(float));
+        n += Bg * Bg;
     }
     h->gtmp = hcalloc(h->gtmp_n, sizeof(float));
     return (n + h->gtmp_n) * sizeof(float);
@@ -270,6 +255,8 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         m->xti_score = alloc_f(ops, P, &bytes);
         m->xti_scratch = alloc_f(ops, P * D, &bytes);
         m->xti_scratch2 = alloc_f(ops, P * D, &bytes);
+        bytes += xti_seq_alloc(&m->xseq, ops, (int)Bg, (int)T, (int)D, m->h.xti_dropout > 0.0f);
+        host_bytes += xti_seq_host_bytes(&m->xseq);
     }
     log_info("model: %zu parameters in %d tensors (%.1f MiB, with gradients %.1f MiB); "
              "activations %.1f MiB (host mirrors %.1f MiB) for %zu local pairs x %zu frames",
@@ -292,7 +279,10 @@ void drl_model_free(DrlModel *m) {
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]) ops->free(bufs[i]);
     if (m->h.agg == HEAD_AGG_SEQTRANSF) transformer_free(&m->agg_tf, ops);
-    if (m->h.interaction == HEAD_XTI) transformer_free(&m->cross, ops);
+    if (m->h.interaction == HEAD_XTI) {
+        transformer_free(&m->cross, ops);
+        xti_seq_free(&m->xseq, ops);
+    }
     if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_free(&m->lstm);
     if (m->h.interaction == HEAD_DP) drl_dp_free(&m->dp, ops);
     drl_host_free(&m->host);

@@ -26,6 +26,7 @@
 #include "drl/interaction.h"
 #include "drl/lstm_agg.h"
 #include "drl/weight_branch.h"
+#include "drl/xti_seq.h"
 #include "model/clip.h"
 #include "model/params.h"
 #include "model/rng.h"
@@ -133,6 +134,7 @@ typedef struct {
     float *xti_score;                          /* (P) */
     float *xti_scratch;                        /* (P, D) */
     float *xti_scratch2;                       /* (P, D) */
+    DrlXtiSeq xseq;                            /* the sequences' tables (drl/xti_seq.h) */
 
     DrlRng rng;             /* CDCR 1 picks, xti dropout */
     int training;           /* dropout on */

@@ -23,7 +23,9 @@
  * the logit scale, CDCR's row choice (masks, picks and the diagonal
  * argmaxima), the seqLSTM (features and weights down, output up;
  * backward: gradient down, dF up, weight gradients added to the flat
- * gradient buffer), the xti sequences, dropout and loss (drl_xti.c).
+ * gradient buffer), xti's loss on its (Bg, Bg) scores and its dropout
+ * draws (drl_xti.c; its sequences are built in backend memory,
+ * drl/xti_seq.h).
  * Transfers go through ops->to_host / ops->to_device (memcpy on the CPU
  * backend), so the CPU backend runs the very same code path: the PyTorch
  * reference cases (tests/drl) check the plumbing. The step
@@ -139,35 +141,6 @@ void drl_encode(DrlModel *m, const DrlBatch *bt, float *text_out, float *video_o
     ops->copy(video_out, m->video_feat, sizeof(float) * (size_t)Bl * T * D);
 }
 
-/* ---- host-island transfers -------------------------------------------------- */
-
-/* xti: h->teot (Bg, D) = the EOT rows of tf_g; h->vf (Bg, T, D) = vf_g. */
-static void download_eot_and_frames(DrlModel *m, int Bg) {
-    const DrlOps *ops = m->ops;
-    DrlHost *h = &m->host;
-    const int L = m->L, T = m->T, D = m->D;
-    for (int a = 0; a < Bg; a++) {
-        const int idx = drl_text_last_index(h->tm + (size_t)a * L, L);
-        ops->to_host(h->teot + (size_t)a * D, m->tf_g + ((size_t)a * L + idx) * D,
-                     sizeof(float) * D);
-    }
-    ops->to_host(h->vf, m->vf_g, sizeof(float) * (size_t)Bg * T * D);
-}
-
-/* d_tf_g's EOT rows = h->dteot, d_vf_g = h->dvf (both zero before: the only
- * contributions of xti). */
-static void upload_eot_and_frame_grads(DrlModel *m, int Bg) {
-    const DrlOps *ops = m->ops;
-    DrlHost *h = &m->host;
-    const int L = m->L, T = m->T, D = m->D;
-    for (int a = 0; a < Bg; a++) {
-        const int idx = drl_text_last_index(h->tm + (size_t)a * L, L);
-        ops->to_device(m->d_tf_g + ((size_t)a * L + idx) * D, h->dteot + (size_t)a * D,
-                       sizeof(float) * D);
-    }
-    ops->to_device(m->d_vf_g, h->dvf, sizeof(float) * (size_t)Bg * T * D);
-}
-
 static DrlTokenwise tokenwise_args(const DrlModel *m, int Bg) {
     DrlTokenwise tw = {.Bt = Bg,
                        .Bv = Bg,
@@ -238,8 +211,7 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     const int tokenwise = inter == HEAD_TI || inter == HEAD_WTI;
     const int cdcr = m->h.cdcr != 0 && m->h.lambda != 0.0f;
     drlCheck(Bl >= 1 && Bl <= m->max_local, "batch larger than the model was allocated for");
-    drlCheck(inter == HEAD_XTI || m->hk != NULL,
-             "no head kernels for this op table: call drl_model_set_head_kernels");
+    drlCheck(m->hk != NULL, "no head kernels for this op table: call drl_model_set_head_kernels");
     drlCheck(!(cdcr && inter == HEAD_XTI), "CDCR is defined for dp, ti and wti, not xti");
     if (backward) ops->zero(pt->grad, sizeof(float) * pt->total);
 
@@ -277,7 +249,6 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     DrlTokenwise tw = tokenwise_args(m, Bg);
 
     if (inter == HEAD_XTI) {
-        download_eot_and_frames(m, Bg);
         out.loss_sim = xti_forward_backward(m, Bg, e, backward, &dls);
     } else {
         /* similarity */
@@ -324,7 +295,6 @@ DrlLosses drl_step(DrlModel *m, const DrlBatch *bt, int backward) {
     if (backward) {
         if (inter == HEAD_DP)
             drl_dp_backward(&m->dp, ops, m->d_tf_g, m->d_vf_g, m->dsim, m->vm_g, Bg, T, D);
-        if (inter == HEAD_XTI) upload_eot_and_frame_grads(m, Bg);
         if (tokenwise) {
             const int wti = inter == HEAD_WTI;
             m->hk->tokenwise_bwd(&tw, m->dsim, m->d_tn, m->d_vn, wti ? m->d_wt : NULL,

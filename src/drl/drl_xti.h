@@ -8,12 +8,11 @@
 
 #include "drl/drl_model.h"
 
-/* Scores all Bg x Bg pairs of the gathered features (host mirrors
- * m->host.teot (Bg, D) EOT rows, vf (Bg, T, D), tm, vm, filled by the caller)
- * into m->host.sim (tV) and sim_vt (vT), the scaled logits into
- * m->host.logits_t2v / logits_v2t, and returns L_sim. With backward: writes
- * m->host.dteot (Bg, D) and dvf (Bg, T, D) (zeroed first), accumulates the
- * xti parameter gradients and *dls. */
+/* Scores all Bg x Bg pairs of the gathered features (backend m->tf_g,
+ * m->vf_g; host mirrors m->host.tm, vm) into m->host.sim (tV) and sim_vt
+ * (vT), the scaled logits into m->host.logits_t2v / logits_v2t, and returns
+ * L_sim. With backward: accumulates into m->d_tf_g's EOT rows and m->d_vf_g,
+ * the xti parameter gradients and *dls. */
 double xti_forward_backward(DrlModel *m, int Bg, float e, int backward, double *dls);
 
 /* Evaluation scoring of texts tf (Bt, L, D) against videos vf (Bv, T, D):

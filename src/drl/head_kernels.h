@@ -96,6 +96,16 @@ typedef struct DrlHeadKernels {
      * double) for C (D, D); dC (D, D) += gscale dL/dC when dC != NULL. */
     void (*decorrelation)(double *result, const float *C, int D, float alpha1, float alpha2,
                           float *dC, float gscale);
+
+    /* ---- xti's sequences (drl/xti_seq.h) ------------------------------- */
+    /* x (n) *= keep where bit i (bit i % 8 of byte i / 8) of bits is set, else 0 */
+    void (*dropout_bits)(float *x, const uint8_t *bits, float keep, size_t n);
+    /* From dx (Bt*Bv, 1+T, D), pair q = a*Bv + b, written (=):
+     * dtable (Bt + Bv*T, D): row a = sum over b in order of dx[q, 0]; row
+     * Bt + b*T + j = sum over a in order of dx[q, 1+j];
+     * dpos (1+T, D): row 0 = sum over a of dtable[a]; row 1+j = sum over b
+     * of dtable[Bt + b*T + j] (in order). */
+    void (*xti_seq_bwd)(float *dtable, float *dpos, const float *dx, int Bt, int Bv, int T, int D);
 } DrlHeadKernels;
 
 /* The CPU implementation (host memory; OpenBLAS and OpenMP). */

@@ -10,6 +10,7 @@
 
 #include "common/check.h"
 #include "drl/loss.h"
+#include "drl/xti_seq.h"
 
 static size_t cpu_tokenwise_ws_bytes(int Bt, int Bv, int L, int T, int D) {
     (void)Bt, (void)D;
@@ -139,6 +140,8 @@ static const DrlHeadKernels cpu_heads = {
     .rows_scale = corr_rows_scale,
     .rows_dot_add = corr_rows_dot_add,
     .decorrelation = corr_decorrelation,
+    .dropout_bits = xti_dropout_bits_cpu,
+    .xti_seq_bwd = xti_seq_bwd_cpu,
 };
 
 const DrlHeadKernels *drl_cpu_head_kernels(void) {

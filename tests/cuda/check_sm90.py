@@ -22,7 +22,7 @@ tokenwise_bwd_text_kernel tokenwise_bwd_video_kernel residual_layernorm_fwd_kern
 round_fp16_kernel sqnorm_kernel adam_kernel to_bf16_kernel bias_broadcast_kernel
 clip_loss_rows_kernel clip_loss_dsim_kernel clip_loss_total_kernel standardise_fwd_kernel
 standardise_bwd_kernel rows_scale_kernel rows_dot_add_kernel decorrelation_grad_kernel
-decorrelation_loss_kernel""".split()
+decorrelation_loss_kernel dropout_bits_kernel xti_table_grad_kernel xti_pos_grad_kernel""".split()
 
 FATBIN_MAGIC = 0xBA55ED50
 

@@ -122,6 +122,39 @@ static void cdcr_pieces_case(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKe
     xb_free_dev(x, d_x, d_z, d_sd, d_dg, d_dz, d_dx, d_w, d_out, d_C, d_dC, d_res, NULL);
 }
 
+/* xti's sequence kernels: the dropout multipliers from bits, and the
+ * segmented sums back to the table rows and positions. */
+static void xti_case(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k, int Bt,
+                     int Bv, int T, int D, double tol) {
+    char name[128];
+    const int S = T + 1, rows = Bt + Bv * T;
+    const size_t n = (size_t)Bt * Bv * S * D, nbytes = (n + 7) / 8;
+    float *dx = xb_rand(x, n, 1.0f);
+    int32_t *rb = xb_rand_int(x, nbytes, 0, 255);
+    uint8_t *bits = mallocCheck(nbytes);
+    for (size_t i = 0; i < nbytes; i++)
+        bits[i] = (uint8_t)rb[i];
+    float *d_dx = xb_dev(x, dx, n);
+    uint8_t *d_bits = x->gpu->alloc(nbytes);
+    x->gpu->to_device(d_bits, bits, nbytes);
+    cpu_k->dropout_bits(dx, bits, 1.0f / 0.9f, n);
+    gpu_k->dropout_bits(d_dx, d_bits, 1.0f / 0.9f, n);
+    snprintf(name, sizeof name, "heads dropout_bits n%zu", n);
+    xb_check_exact(x, name, dx, d_dx, n, sizeof(float));
+    float *dtable = mallocCheck(sizeof(float) * (size_t)rows * D);
+    float *dpos = mallocCheck(sizeof(float) * (size_t)S * D);
+    float *d_dtable = x->gpu->alloc(sizeof(float) * (size_t)rows * D);
+    float *d_dpos = x->gpu->alloc(sizeof(float) * (size_t)S * D);
+    cpu_k->xti_seq_bwd(dtable, dpos, dx, Bt, Bv, T, D);
+    gpu_k->xti_seq_bwd(d_dtable, d_dpos, d_dx, Bt, Bv, T, D);
+    snprintf(name, sizeof name, "heads xti_seq_bwd dtable %dx%d T%d D%d", Bt, Bv, T, D);
+    xb_check(x, name, dtable, d_dtable, (size_t)rows * D, tol);
+    snprintf(name, sizeof name, "heads xti_seq_bwd dpos %dx%d T%d D%d", Bt, Bv, T, D);
+    xb_check(x, name, dpos, d_dpos, (size_t)S * D, tol);
+    free(dx), free(rb), free(bits), free(dtable), free(dpos);
+    xb_free_dev(x, d_dx, d_bits, d_dtable, d_dpos, NULL);
+}
+
 void xb_loss_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k) {
     /* no products: every entry is fp32 / double on both backends */
     const double tol = 1e-5;
@@ -131,4 +164,6 @@ void xb_loss_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *g
     cdcr_pieces_case(x, cpu_k, gpu_k, 4096, 512, tol);
     cdcr_pieces_case(x, cpu_k, gpu_k, 7, 33, tol);
     cdcr_pieces_case(x, cpu_k, gpu_k, 1, 16, tol); // one row: every channel degenerate
+    xti_case(x, cpu_k, gpu_k, 16, 16, 12, 512, tol);
+    xti_case(x, cpu_k, gpu_k, 3, 5, 4, 33, tol);
 }

@@ -15,8 +15,9 @@
 void xb_head_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k, int Bt,
                      int Bv, int L, int T, int D);
 
-/* The loss and CDCR kernels on random inputs (a constant channel, one-row
- * batches), fp32 tolerances: they contain no matrix product. */
+/* The loss, CDCR and xti sequence kernels on random inputs (a constant
+ * channel, one-row batches), fp32 tolerances: they contain no matrix
+ * product. */
 void xb_loss_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k);
 
 /* Every configuration of the whole-step check, one block of PASS/FAIL lines
