@@ -25,28 +25,31 @@
         }                                                                                          \
     } while (0)
 
-/* The matmul's primitive descriptor for (M, K) x (K, N) -> (M, N) with the
- * given storage; NULL with *status when oneDNN has no implementation. */
-static dnnl_primitive_desc_t make_pd(dnnl_engine_t eng, int trans_a, int trans_b, int M, int N,
-                                     int K, float alpha, float beta, int ldc,
+/* The matmul's primitive descriptor for v (see cpu_bf16_gemm.h); NULL with
+ * *status when oneDNN has no implementation. */
+static dnnl_primitive_desc_t make_pd(dnnl_engine_t eng, const CpuBf16Matmul *v,
                                      dnnl_status_t *status) {
-    const dnnl_dims_t a_dims = {M, K}, b_dims = {K, N}, c_dims = {M, N};
-    const dnnl_dims_t a_str = {trans_a ? 1 : K, trans_a ? M : 1}; // stored (M, K) or (K, M)
-    const dnnl_dims_t b_str = {trans_b ? 1 : N, trans_b ? K : 1}; // stored (K, N) or (N, K)
-    const dnnl_dims_t c_str = {ldc, 1};
-    dnnl_memory_desc_t a_md, b_md, c_md;
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&a_md, 2, a_dims, dnnl_bf16, a_str));
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&b_md, 2, b_dims, dnnl_bf16, b_str));
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&c_md, 2, c_dims, dnnl_f32, c_str));
+    const dnnl_dims_t a_dims = {v->batch[0], v->batch[1], v->M, v->K};
+    const dnnl_dims_t b_dims = {v->batch[0], v->batch[1], v->K, v->N};
+    const dnnl_dims_t c_dims = {v->batch[0], v->batch[1], v->M, v->N};
+    const dnnl_dims_t bias_dims = {1, 1, 1, v->N};
+    dnnl_dims_t a_str, b_str, c_str;
+    for (int d = 0; d < 4; d++)
+        a_str[d] = v->a_str[d], b_str[d] = v->b_str[d], c_str[d] = v->c_str[d];
+    dnnl_memory_desc_t a_md, b_md, c_md, bias_md;
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&a_md, 4, a_dims, dnnl_bf16, a_str));
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&b_md, 4, b_dims, dnnl_bf16, b_str));
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&c_md, 4, c_dims, dnnl_f32, c_str));
+    dnnlCheck(dnnl_memory_desc_init_by_tag(&bias_md, 4, bias_dims, dnnl_f32, dnnl_abcd));
     dnnl_matmul_desc_t desc;
-    dnnlCheck(dnnl_matmul_desc_init(&desc, &a_md, &b_md, NULL, &c_md));
+    dnnlCheck(dnnl_matmul_desc_init(&desc, &a_md, &b_md, v->bias ? &bias_md : NULL, &c_md));
     dnnl_primitive_attr_t attr;
     dnnlCheck(dnnl_primitive_attr_create(&attr));
-    if (alpha != 1.0f) dnnlCheck(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &alpha));
-    if (beta != 0.0f) {
+    if (v->alpha != 1.0f) dnnlCheck(dnnl_primitive_attr_set_output_scales(attr, 1, 0, &v->alpha));
+    if (v->beta != 0.0f) {
         dnnl_post_ops_t po;
         dnnlCheck(dnnl_post_ops_create(&po));
-        dnnlCheck(dnnl_post_ops_append_sum(po, beta));
+        dnnlCheck(dnnl_post_ops_append_sum(po, v->beta));
         dnnlCheck(dnnl_primitive_attr_set_post_ops(attr, po));
         dnnlCheck(dnnl_post_ops_destroy(po));
     }
@@ -62,8 +65,17 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
         if (why) snprintf(why, len, "oneDNN could not create a CPU engine");
         return 0;
     }
+    const CpuBf16Matmul v = {.batch = {1, 1},
+                             .M = 16,
+                             .N = 16,
+                             .K = 16,
+                             .alpha = 1.0f,
+                             .beta = 1.0f,
+                             .a_str = {256, 256, 16, 1},
+                             .b_str = {256, 256, 16, 1},
+                             .c_str = {256, 256, 16, 1}};
     dnnl_status_t st;
-    dnnl_primitive_desc_t pd = make_pd(eng, 0, 0, 16, 16, 16, 1.0f, 1.0f, 16, &st);
+    dnnl_primitive_desc_t pd = make_pd(eng, &v, &st);
     if (pd) dnnlCheck(dnnl_primitive_desc_destroy(pd));
     dnnlCheck(dnnl_engine_destroy(eng));
     if (!pd && why)
@@ -74,33 +86,38 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     return pd != NULL;
 }
 
-void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float alpha,
-                          const uint16_t *A, const uint16_t *B, float beta, float *C, int ldc) {
-    // A (M, K) or (K, M), B (K, N) or (N, K), C (M, ldc)
-    drlCheck(M > 0 && N > 0 && K > 0 && ldc >= N, "cpu_bf16_gemm_packed: empty or bad shape");
+void cpu_bf16_matmul(const CpuBf16Matmul *v) {
+    drlCheck(v->batch[0] > 0 && v->batch[1] > 0 && v->M > 0 && v->N > 0 && v->K > 0,
+             "cpu_bf16_matmul: empty shape");
     dnnl_engine_t eng;
     dnnlCheck(dnnl_engine_create(&eng, dnnl_cpu, 0));
     dnnl_stream_t stream;
     dnnlCheck(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags));
     dnnl_status_t st;
-    dnnl_primitive_desc_t pd = make_pd(eng, trans_a, trans_b, M, N, K, alpha, beta, ldc, &st);
+    dnnl_primitive_desc_t pd = make_pd(eng, v, &st);
     dnnlCheck(st);
     dnnl_primitive_t prim;
     dnnlCheck(dnnl_primitive_create(&prim, pd));
     const dnnl_memory_desc_t *a_md = dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0);
     const dnnl_memory_desc_t *b_md = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
     const dnnl_memory_desc_t *c_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
-    dnnl_memory_t a_mem, b_mem, c_mem;
-    dnnlCheck(dnnl_memory_create(&a_mem, a_md, eng, (void *)A));
-    dnnlCheck(dnnl_memory_create(&b_mem, b_md, eng, (void *)B));
-    dnnlCheck(dnnl_memory_create(&c_mem, c_md, eng, C));
-    const dnnl_exec_arg_t args[3] = {
-        {DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem}};
-    dnnlCheck(dnnl_primitive_execute(prim, stream, 3, args));
+    dnnl_memory_t mem[4];
+    dnnlCheck(dnnl_memory_create(&mem[0], a_md, eng, (void *)v->A));
+    dnnlCheck(dnnl_memory_create(&mem[1], b_md, eng, (void *)v->B));
+    dnnlCheck(dnnl_memory_create(&mem[2], c_md, eng, v->C));
+    dnnl_exec_arg_t args[4] = {
+        {DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}};
+    int nargs = 3;
+    if (v->bias) {
+        const dnnl_memory_desc_t *bias_md =
+            dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 1);
+        dnnlCheck(dnnl_memory_create(&mem[3], bias_md, eng, (void *)v->bias));
+        args[nargs++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, mem[3]};
+    }
+    dnnlCheck(dnnl_primitive_execute(prim, stream, nargs, args));
     dnnlCheck(dnnl_stream_wait(stream));
-    dnnlCheck(dnnl_memory_destroy(a_mem));
-    dnnlCheck(dnnl_memory_destroy(b_mem));
-    dnnlCheck(dnnl_memory_destroy(c_mem));
+    for (int i = 0; i < nargs; i++)
+        dnnlCheck(dnnl_memory_destroy(mem[i]));
     dnnlCheck(dnnl_primitive_destroy(prim));
     dnnlCheck(dnnl_primitive_desc_destroy(pd));
     dnnlCheck(dnnl_stream_destroy(stream));
@@ -117,11 +134,9 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     return 0;
 }
 
-void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float alpha,
-                          const uint16_t *A, const uint16_t *B, float beta, float *C, int ldc) {
-    (void)trans_a, (void)trans_b, (void)M, (void)N, (void)K, (void)alpha, (void)A, (void)B;
-    (void)beta, (void)C, (void)ldc;
-    drl_fail(__FILE__, __LINE__, "cpu_bf16_gemm_packed", "built without oneDNN",
+void cpu_bf16_matmul(const CpuBf16Matmul *v) {
+    (void)v;
+    drl_fail(__FILE__, __LINE__, "cpu_bf16_matmul", "built without oneDNN",
              "install libdnnl-dev and reconfigure, or use run.precision = \"fp32\"");
 }
 
@@ -132,6 +147,27 @@ static void scale_c(float *C, int M, int N, int ldc, float beta) {
     for (int m = 0; m < M; m++)
         for (int n = 0; n < N; n++)
             C[(size_t)m * ldc + n] = beta == 0.0f ? 0.0f : beta * C[(size_t)m * ldc + n];
+}
+
+void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float alpha,
+                          const uint16_t *A, const uint16_t *B, float beta, float *C, int ldc) {
+    // A (M, K) or (K, M), B (K, N) or (N, K), C (M, ldc)
+    drlCheck(M > 0 && N > 0 && K > 0 && ldc >= N, "cpu_bf16_gemm_packed: empty or bad shape");
+    const int64_t mk = (int64_t)M * K, kn = (int64_t)K * N, mn = (int64_t)M * ldc;
+    const CpuBf16Matmul v = {
+        .batch = {1, 1},
+        .M = M,
+        .N = N,
+        .K = K,
+        .alpha = alpha,
+        .beta = beta,
+        .A = A,
+        .a_str = {mk, mk, trans_a ? 1 : K, trans_a ? M : 1}, // (M, K) or (K, M)
+        .B = B,
+        .b_str = {kn, kn, trans_b ? 1 : N, trans_b ? K : 1}, // (K, N) or (N, K)
+        .C = C,
+        .c_str = {mn, mn, ldc, 1}};
+    cpu_bf16_matmul(&v);
 }
 
 void cpu_bf16_gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,

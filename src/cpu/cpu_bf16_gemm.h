@@ -24,6 +24,28 @@ float cpu_bf16_to_float(uint16_t h);
  * ld >= cols, rounded as cpu_bf16_from_float (OpenMP over rows). */
 void cpu_bf16_pack(uint16_t *dst, const float *src, int rows, int cols, int ld);
 
+/* A batched product on bf16 operands given by strides (in elements), over a
+ * (batch[0], batch[1]) grid of independent products:
+ *   C[i][j] (M, N) = alpha * (A[i][j] (M, K) B[i][j] (K, N) + bias) + beta * C[i][j]
+ * a_str: strides of A's dims (batch0, batch1, M, K); b_str: of B's (batch0,
+ * batch1, K, N); c_str: of C's (batch0, batch1, M, N), C fp32. Any strides
+ * (a transpose is a swap of the last two); bias (N) fp32 or NULL; beta = 0
+ * ignores C's previous contents. One oneDNN matmul for the whole grid. */
+typedef struct CpuBf16Matmul {
+    int batch[2], M, N, K;
+    float alpha, beta;
+    const uint16_t *A, *B;
+    float *C;
+    const float *bias;
+    int64_t a_str[4], b_str[4], c_str[4];
+} CpuBf16Matmul;
+void cpu_bf16_matmul(const CpuBf16Matmul *v);
+
+/* cpu_bf16_pack of a contiguous src (rows, cols), and in the same pass
+ * colsum (cols) += the sum over the rows of src (in double, row order, then
+ * added as a float: the values of cpu_bias_grad). */
+void cpu_bf16_pack_colsum(uint16_t *dst, float *colsum, const float *src, int rows, int cols);
+
 /* C = alpha op(A) op(B) + beta C on operands already in bf16 (contiguous:
  * A stored (M, K), or (K, M) when trans_a; B stored (K, N), or (N, K) when
  * trans_b). ldc >= N. */
