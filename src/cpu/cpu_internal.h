@@ -61,6 +61,12 @@ void cpu_attention_fwd(float *out, float *probs, const float *qkv, const float *
 void cpu_attention_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs, int B,
                        int T, int W, int H);
 
+/* The same with bf16 products, fp32 softmax and state (cpu_attention_bf16.c). */
+void cpu_attention_bf16_fwd(float *out, float *probs, const float *qkv, const float *keymask,
+                            int causal, int B, int T, int W, int H);
+void cpu_attention_bf16_bwd(float *dqkv, const float *dout, const float *qkv, const float *probs,
+                            int B, int T, int W, int H);
+
 /* ---- elementwise (cpu_elementwise.c) ---- */
 void cpu_quickgelu_fwd(float *out, const float *inp, size_t n);
 void cpu_quickgelu_bwd(float *dinp, const float *dout, const float *inp, size_t n);
