@@ -208,6 +208,10 @@ static const DrlHeadKernels cuda_heads = {
     cuda_decorrelation,
     cuda_dropout_bits,
     cuda_xti_seq_bwd,
+    cuda_lstm_cell_fwd,
+    cuda_lstm_cell_bwd,
+    cuda_lstm_out_fwd,
+    cuda_lstm_out_bwd,
 };
 
 extern "C" const DrlHeadKernels *drl_cuda_head_kernels(void) {

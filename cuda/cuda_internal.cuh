@@ -170,6 +170,15 @@ void cuda_decorrelation(double *result, const float *C, int D, float alpha1, flo
 /* cuda_xti.cu: xti's sequence kernels */
 void cuda_dropout_bits(float *x, const uint8_t *bits, float keep, size_t n);
 void cuda_xti_seq_bwd(float *dtable, float *dpos, const float *dx, int Bt, int Bv, int T, int D);
+/* cuda_lstm.cu: seqLSTM's kernels */
+void cuda_lstm_cell_fwd(float *g, float *c, float *tanhc, float *h, const float *c_prev,
+                        const int32_t *len, int t, int B, int D);
+void cuda_lstm_cell_bwd(float *dg, float *dc, const float *dh, const float *g, const float *tanhc,
+                        const float *c_prev, const int32_t *len, int t, int B, int D);
+void cuda_lstm_out_fwd(float *out, const float *F, const float *h_tm, const int32_t *len,
+                       int maxlen, int B, int T, int D);
+void cuda_lstm_out_bwd(float *dF, float *dh_tm, const float *dout, const int32_t *len, int maxlen,
+                       int B, int T, int D);
 }
 
 /* dst (C) += column sums of src (N, C) [times (x - mean) * rstd when x is

@@ -18,6 +18,7 @@ set(DRL_CUDA_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/cuda_heads.cu
   ${CMAKE_CURRENT_LIST_DIR}/cuda_loss.cu
   ${CMAKE_CURRENT_LIST_DIR}/cuda_xti.cu
+  ${CMAKE_CURRENT_LIST_DIR}/cuda_lstm.cu
   ${CMAKE_CURRENT_LIST_DIR}/cuda_adam.cu
   ${CMAKE_CURRENT_LIST_DIR}/cuda_gemm_rate.cu)
 add_library(drl_cuda STATIC ${DRL_CUDA_SOURCES})

@@ -7,10 +7,10 @@
 #include "common/check.h"
 
 void drl_host_free(DrlHost *h) {
-    void *bufs[] = {h->vm_local, h->keymask, h->tm,         h->vm,         h->pick_t,    h->pick_v,
-                    h->sim,      h->sim_vt,  h->logits_t2v, h->logits_v2t, h->dZ,        h->dsim,
-                    h->dsim2,    h->wt,      h->wv,         h->targ,       h->varg,      h->lstm_F,
-                    h->lstm_out, h->lstm_dF, h->lstm_w,     h->lstm_dw,    h->xti_score, h->gtmp};
+    void *bufs[] = {h->vm_local, h->keymask, h->tm,        h->vm,         h->pick_t,
+                    h->pick_v,   h->sim,     h->sim_vt,    h->logits_t2v, h->logits_v2t,
+                    h->dZ,       h->dsim,    h->dsim2,     h->wt,         h->wv,
+                    h->targ,     h->varg,    h->xti_score, h->gtmp};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         free(bufs[i]);
     scratch_free(&h->cdcr);

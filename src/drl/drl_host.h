@@ -29,11 +29,6 @@ typedef struct {
     float *wt, *wv; /* (Bg, L), (Bg, T) */
     /* CDCR's row choice (variants 2 and 3) */
     int16_t *targ, *varg; /* (Bg, L), (Bg, T) argmaxima of the diagonal pairs (a, a) */
-    /* seqLSTM */
-    float *lstm_F, *lstm_out; /* (Bl, T, D) frame features in, aggregated out / its gradient */
-    float *lstm_dF;           /* (Bl, T, D) */
-    float *lstm_w;            /* (8D*D + 8D) w_ih, w_hh, b_ih, b_hh */
-    float *lstm_dw;           /* (8D*D + 8D) their gradients */
     /* xti */
     float *xti_score; /* (P) the second pass's scores; evaluation's chunk */
     DrlScratch cdcr;  /* CDCR's row indices (drl_cdcr_index_bytes) */

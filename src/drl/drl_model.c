@@ -138,16 +138,6 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
         n += ws / sizeof(float);
     }
     h->gtmp_n = 1;
-    if (m->h.agg == HEAD_AGG_SEQLSTM) {
-        const size_t nw = 8 * D * D + 8 * D;
-        h->lstm_F = hcalloc(Bl * T * D, sizeof(float));
-        h->lstm_out = hcalloc(Bl * T * D, sizeof(float));
-        h->lstm_dF = hcalloc(Bl * T * D, sizeof(float));
-        h->lstm_w = hcalloc(nw, sizeof(float));
-        h->lstm_dw = hcalloc(nw, sizeof(float));
-        h->gtmp_n = 4 * D * D;
-        n += 3 * Bl * T * D + 2 * nw;
-    }
     if (xti) {
         h->xti_score = hcalloc(Bg * Bg, sizeof(float));
         n += Bg * Bg;
@@ -202,7 +192,8 @@ void drl_model_alloc(DrlModel *m, int max_local) {
     if (m->h.agg == HEAD_AGG_SEQTRANSF)
         bytes += transformer_alloc(&m->agg_tf, ops, (int)Bl, (int)T);
     size_t host_bytes = alloc_host(m, Bl, Bg);
-    if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_alloc(&m->lstm, (int)Bl, (int)T, (int)D);
+    if (m->h.agg == HEAD_AGG_SEQLSTM)
+        bytes += lstm_cache_alloc(&m->lstm, ops, (int)Bl, (int)T, (int)D);
     if (m->h.interaction == HEAD_DP) bytes += drl_dp_alloc(&m->dp, ops, (int)Bg, (int)T, (int)D);
     if (kernel_loss(m)) {
         m->dsim = alloc_f(ops, Bg * Bg, &bytes);
@@ -283,7 +274,7 @@ void drl_model_free(DrlModel *m) {
         transformer_free(&m->cross, ops);
         xti_seq_free(&m->xseq, ops);
     }
-    if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_free(&m->lstm);
+    if (m->h.agg == HEAD_AGG_SEQLSTM) lstm_cache_free(&m->lstm, ops);
     if (m->h.interaction == HEAD_DP) drl_dp_free(&m->dp, ops);
     drl_host_free(&m->host);
     if (m->h.interaction == HEAD_WTI) {

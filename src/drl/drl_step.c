@@ -21,9 +21,8 @@
  * backend and work on the host mirrors m->host (drl/drl_host.h, allocated
  * once by drl_model_alloc): the seqTransf key mask and the gathered masks,
  * the logit scale, CDCR's row choice (masks, picks and the diagonal
- * argmaxima), the seqLSTM (features and weights down, output up;
- * backward: gradient down, dF up, weight gradients added to the flat
- * gradient buffer), xti's loss on its (Bg, Bg) scores and its dropout
+ * argmaxima), the seqLSTM's lengths (its steps run on the backend,
+ * drl/lstm_agg.h), xti's loss on its (Bg, Bg) scores and its dropout
  * draws (drl_xti.c; its sequences are built in backend memory,
  * drl/xti_seq.h).
  * Transfers go through ops->to_host / ops->to_device (memcpy on the CPU
@@ -41,13 +40,6 @@
 #include "drl/loss.h"
 
 /* ---- aggregation ---------------------------------------------------------- */
-
-/* Host LSTM weights: w_ih, w_hh (4D, D), b_ih, b_hh (4D) in h->lstm_w. */
-static const float *lstm_part(const DrlModel *m, const float *base, int k) {
-    const size_t D = (size_t)m->D;
-    const size_t off[4] = {0, 4 * D * D, 8 * D * D, 8 * D * D + 4 * D};
-    return base + off[k];
-}
 
 static void agg_forward(DrlModel *m, const int32_t *vm, int Bl) {
     const DrlOps *ops = m->ops;
@@ -73,16 +65,11 @@ static void agg_forward(DrlModel *m, const int32_t *vm, int Bl) {
     }
     case HEAD_AGG_SEQLSTM: {
         ops->to_host(h->vm_local, vm, sizeof(int32_t) * (size_t)Bl * T);
-        ops->to_host(h->lstm_F, m->frame_feat, sizeof(float) * n);
-        const int idx[4] = {m->lstm_wih, m->lstm_whh, m->lstm_bih, m->lstm_bhh};
-        for (int k = 0; k < 4; k++)
-            drl_host_get_param(ops, &m->pt, m->pt.data, idx[k],
-                               (float *)lstm_part(m, h->lstm_w, k));
-        m->lstm.B = Bl;
-        lstm_agg_forward(&m->lstm, h->lstm_out, h->lstm_F, h->vm_local, lstm_part(m, h->lstm_w, 0),
-                         lstm_part(m, h->lstm_w, 1), lstm_part(m, h->lstm_w, 2),
-                         lstm_part(m, h->lstm_w, 3));
-        ops->to_device(m->video_feat, h->lstm_out, sizeof(float) * n);
+        const ParamTable *pt = &m->pt;
+        lstm_agg_forward(&m->lstm, ops, m->hk, m->video_feat, m->frame_feat, h->vm_local, Bl,
+                         params_at(pt, pt->data, m->lstm_wih), params_at(pt, pt->data, m->lstm_whh),
+                         params_at(pt, pt->data, m->lstm_bih),
+                         params_at(pt, pt->data, m->lstm_bhh));
         break;
     }
     }
@@ -91,7 +78,6 @@ static void agg_forward(DrlModel *m, const int32_t *vm, int Bl) {
 /* d_video (Bl, T, D) -> d_frame (Bl, T, D) and the heads' parameter gradients. */
 static void agg_backward(DrlModel *m, int Bl) {
     const DrlOps *ops = m->ops;
-    DrlHost *h = &m->host;
     const int T = m->T, D = m->D;
     const size_t n = (size_t)Bl * T * D;
     switch (m->h.agg) {
@@ -109,20 +95,13 @@ static void agg_backward(DrlModel *m, int Bl) {
         break;
     }
     case HEAD_AGG_SEQLSTM: {
-        float *dout = h->lstm_out; // (Bl, T, D) the output's gradient
-        ops->to_host(dout, m->d_video, sizeof(float) * n);
-        memset(h->lstm_dF, 0, sizeof(float) * n);
-        const size_t nw = 8 * (size_t)D * D + 8 * (size_t)D;
-        memset(h->lstm_dw, 0, sizeof(float) * nw);
-        lstm_agg_backward(&m->lstm, h->lstm_dF, (float *)lstm_part(m, h->lstm_dw, 0),
-                          (float *)lstm_part(m, h->lstm_dw, 1),
-                          (float *)lstm_part(m, h->lstm_dw, 2),
-                          (float *)lstm_part(m, h->lstm_dw, 3), dout, h->lstm_F,
-                          lstm_part(m, h->lstm_w, 0), lstm_part(m, h->lstm_w, 1));
-        ops->to_device(m->d_frame, h->lstm_dF, sizeof(float) * n);
-        const int idx[4] = {m->lstm_wih, m->lstm_whh, m->lstm_bih, m->lstm_bhh};
-        for (int k = 0; k < 4; k++)
-            drl_host_add_grad(h, ops, &m->pt, idx[k], lstm_part(m, h->lstm_dw, k));
+        const ParamTable *pt = &m->pt;
+        ops->zero(m->d_frame, n * sizeof(float));
+        lstm_agg_backward(
+            &m->lstm, ops, m->hk, m->d_frame, params_at(pt, pt->grad, m->lstm_wih),
+            params_at(pt, pt->grad, m->lstm_whh), params_at(pt, pt->grad, m->lstm_bih),
+            params_at(pt, pt->grad, m->lstm_bhh), m->d_video, params_at(pt, pt->data, m->lstm_wih),
+            params_at(pt, pt->data, m->lstm_whh));
         break;
     }
     }

@@ -106,6 +106,26 @@ typedef struct DrlHeadKernels {
      * dpos (1+T, D): row 0 = sum over a of dtable[a]; row 1+j = sum over b
      * of dtable[Bt + b*T + j] (in order). */
     void (*xti_seq_bwd)(float *dtable, float *dpos, const float *dx, int Bt, int Bv, int T, int D);
+
+    /* ---- seqLSTM (drl/lstm_agg.h), step t of B videos, rows b < B -------- */
+    /* Where t < len[b]: g (B, 4D) pre-activations (i, f, g, o) become the
+     * activations sigma, sigma, tanh, sigma; c = f c_prev + i g (c_prev NULL:
+     * 0); tanhc = tanh(c); h = o tanhc. Elsewhere g, c, tanhc, h = 0. */
+    void (*lstm_cell_fwd)(float *g, float *c, float *tanhc, float *h, const float *c_prev,
+                          const int32_t *len, int t, int B, int D);
+    /* Where t < len[b], from dh (B, D) and the carried dc (B, D): dg (B, 4D)
+     * = the pre-activation gradients, dc = the cell gradient carried to
+     * t - 1; elsewhere dg = 0 and dc untouched. */
+    void (*lstm_cell_bwd)(float *dg, float *dc, const float *dh, const float *g, const float *tanhc,
+                          const float *c_prev, const int32_t *len, int t, int B, int D);
+    /* out (B, T, D) = h_tm[t, b] + F where t < len[b]; F where len[b] <= t <
+     * maxlen; 2F beyond (the reference's quirk). h_tm (T, B, D). */
+    void (*lstm_out_fwd)(float *out, const float *F, const float *h_tm, const int32_t *len,
+                         int maxlen, int B, int T, int D);
+    /* dF (B, T, D) += dout (times 2 beyond maxlen); dh_tm (T, B, D) = dout
+     * where t < len[b], else 0. */
+    void (*lstm_out_bwd)(float *dF, float *dh_tm, const float *dout, const int32_t *len, int maxlen,
+                         int B, int T, int D);
 } DrlHeadKernels;
 
 /* The CPU implementation (host memory; OpenBLAS and OpenMP). */

@@ -10,6 +10,7 @@
 
 #include "common/check.h"
 #include "drl/loss.h"
+#include "drl/lstm_agg.h"
 #include "drl/xti_seq.h"
 
 static size_t cpu_tokenwise_ws_bytes(int Bt, int Bv, int L, int T, int D) {
@@ -142,6 +143,10 @@ static const DrlHeadKernels cpu_heads = {
     .decorrelation = corr_decorrelation,
     .dropout_bits = xti_dropout_bits_cpu,
     .xti_seq_bwd = xti_seq_bwd_cpu,
+    .lstm_cell_fwd = lstm_cell_fwd_cpu,
+    .lstm_cell_bwd = lstm_cell_bwd_cpu,
+    .lstm_out_fwd = lstm_out_fwd_cpu,
+    .lstm_out_bwd = lstm_out_bwd_cpu,
 };
 
 const DrlHeadKernels *drl_cpu_head_kernels(void) {

@@ -155,6 +155,61 @@ static void xti_case(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *g
     xb_free_dev(x, d_dx, d_bits, d_dtable, d_dpos, NULL);
 }
 
+/* seqLSTM's kernels: one step at t (forward and backward) with lengths 0..T
+ * (rows past their length), and the output assembly with its quirk. */
+static void lstm_case(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k, int B, int T,
+                      int D, int t, double tol) {
+    char name[128];
+    const size_t BD = (size_t)B * D, BG = 4 * BD, BTD = (size_t)B * T * D;
+    int32_t *len = xb_rand_int(x, (size_t)B, 0, T);
+    len[0] = T, len[B - 1] = 0;
+    int maxlen = 0;
+    for (int b = 0; b < B; b++)
+        maxlen = len[b] > maxlen ? len[b] : maxlen;
+    int32_t *d_len = xb_dev_int(x, len, (size_t)B);
+    float *g = xb_rand(x, BG, 3.0f), *cp = xb_rand(x, BD, 1.0f);
+    float *c = mallocCheck(BD * sizeof(float)), *tc = mallocCheck(BD * sizeof(float));
+    float *h = mallocCheck(BD * sizeof(float));
+    float *d_g = xb_dev(x, g, BG), *d_cp = xb_dev(x, cp, BD);
+    float *d_c = x->gpu->alloc(BD * sizeof(float)), *d_tc = x->gpu->alloc(BD * sizeof(float));
+    float *d_h = x->gpu->alloc(BD * sizeof(float));
+    cpu_k->lstm_cell_fwd(g, c, tc, h, t > 0 ? cp : NULL, len, t, B, D);
+    gpu_k->lstm_cell_fwd(d_g, d_c, d_tc, d_h, t > 0 ? d_cp : NULL, d_len, t, B, D);
+    snprintf(name, sizeof name, "heads lstm_cell_fwd gates t%d", t);
+    xb_check(x, name, g, d_g, BG, tol);
+    snprintf(name, sizeof name, "heads lstm_cell_fwd c t%d", t);
+    xb_check(x, name, c, d_c, BD, tol);
+    snprintf(name, sizeof name, "heads lstm_cell_fwd h t%d", t);
+    xb_check(x, name, h, d_h, BD, tol);
+    float *dh = xb_rand(x, BD, 1.0f), *dc = xb_rand(x, BD, 1.0f);
+    float *dg = mallocCheck(BG * sizeof(float));
+    float *d_dh = xb_dev(x, dh, BD), *d_dc = xb_dev(x, dc, BD);
+    float *d_dg = x->gpu->alloc(BG * sizeof(float));
+    cpu_k->lstm_cell_bwd(dg, dc, dh, g, tc, t > 0 ? cp : NULL, len, t, B, D);
+    gpu_k->lstm_cell_bwd(d_dg, d_dc, d_dh, d_g, d_tc, t > 0 ? d_cp : NULL, d_len, t, B, D);
+    snprintf(name, sizeof name, "heads lstm_cell_bwd dg t%d", t);
+    xb_check(x, name, dg, d_dg, BG, tol);
+    snprintf(name, sizeof name, "heads lstm_cell_bwd dc t%d", t);
+    xb_check(x, name, dc, d_dc, BD, tol);
+    float *F = xb_rand(x, BTD, 1.0f), *htm = xb_rand(x, BTD, 1.0f), *dout = xb_rand(x, BTD, 1.0f);
+    float *out = mallocCheck(BTD * sizeof(float)), *dF = xb_rand(x, BTD, 1.0f);
+    float *dhtm = mallocCheck(BTD * sizeof(float));
+    float *d_F = xb_dev(x, F, BTD), *d_htm = xb_dev(x, htm, BTD), *d_dout = xb_dev(x, dout, BTD);
+    float *d_out = x->gpu->alloc(BTD * sizeof(float)), *d_dF = xb_dev(x, dF, BTD);
+    float *d_dhtm = x->gpu->alloc(BTD * sizeof(float));
+    cpu_k->lstm_out_fwd(out, F, htm, len, maxlen, B, T, D);
+    gpu_k->lstm_out_fwd(d_out, d_F, d_htm, d_len, maxlen, B, T, D);
+    xb_check_exact(x, "heads lstm_out_fwd", out, d_out, BTD, sizeof(float));
+    cpu_k->lstm_out_bwd(dF, dhtm, dout, len, maxlen, B, T, D);
+    gpu_k->lstm_out_bwd(d_dF, d_dhtm, d_dout, d_len, maxlen, B, T, D);
+    xb_check_exact(x, "heads lstm_out_bwd dF", dF, d_dF, BTD, sizeof(float));
+    xb_check_exact(x, "heads lstm_out_bwd dh", dhtm, d_dhtm, BTD, sizeof(float));
+    free(len), free(g), free(cp), free(c), free(tc), free(h), free(dh), free(dc), free(dg);
+    free(F), free(htm), free(dout), free(out), free(dF), free(dhtm);
+    xb_free_dev(x, d_len, d_g, d_cp, d_c, d_tc, d_h, d_dh, d_dc, d_dg, d_F, d_htm, d_dout, d_out,
+                d_dF, d_dhtm, NULL);
+}
+
 void xb_loss_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *gpu_k) {
     /* no products: every entry is fp32 / double on both backends */
     const double tol = 1e-5;
@@ -166,4 +221,6 @@ void xb_loss_kernels(Xb *x, const DrlHeadKernels *cpu_k, const DrlHeadKernels *g
     cdcr_pieces_case(x, cpu_k, gpu_k, 1, 16, tol); // one row: every channel degenerate
     xti_case(x, cpu_k, gpu_k, 16, 16, 12, 512, tol);
     xti_case(x, cpu_k, gpu_k, 3, 5, 4, 33, tol);
+    lstm_case(x, cpu_k, gpu_k, 7, 12, 512, 0, tol);
+    lstm_case(x, cpu_k, gpu_k, 5, 6, 33, 3, tol);
 }
