@@ -8,10 +8,6 @@
 #include "drl/interaction.h"
 #include "drl/drl_model.h"
 
-/* Uniforms drawn per generator call when packing the dropout bits (a
- * multiple of 4: rng_uniform's blocks, so the stream equals one long call). */
-#define XTI_UNIFORM_CHUNK 4096
-
 static void *buf(const DrlOps *ops, size_t bytes, size_t *acc) {
     *acc += bytes;
     return ops->alloc(bytes > 0 ? bytes : 1);
@@ -38,7 +34,6 @@ size_t xti_seq_alloc(DrlXtiSeq *s, const DrlOps *ops, int Bg, int T, int D, int 
     s->h_idx = callocCheck(P * S, sizeof(int32_t));
     s->h_mask = callocCheck((size_t)Bg * S, sizeof(float));
     s->h_bits = dropout ? callocCheck(nbits, 1) : NULL;
-    s->h_uniform = callocCheck(XTI_UNIFORM_CHUNK, sizeof(float));
     s->h_rows = callocCheck((size_t)Bg * D, sizeof(float));
     return n;
 }
@@ -46,8 +41,7 @@ size_t xti_seq_alloc(DrlXtiSeq *s, const DrlOps *ops, int Bg, int T, int D, int 
 size_t xti_seq_host_bytes(const DrlXtiSeq *s) {
     const size_t P = (size_t)s->max_pairs, S = (size_t)s->S, Bg = (size_t)s->max_rows / S;
     return sizeof(int32_t) * P * S + sizeof(float) * Bg * S +
-           (s->h_bits ? (P * S * s->D + 7) / 8 : 0) + sizeof(float) * XTI_UNIFORM_CHUNK +
-           sizeof(float) * Bg * s->D;
+           (s->h_bits ? (P * S * s->D + 7) / 8 : 0) + sizeof(float) * Bg * s->D;
 }
 
 void xti_seq_free(DrlXtiSeq *s, const DrlOps *ops) {
@@ -55,7 +49,7 @@ void xti_seq_free(DrlXtiSeq *s, const DrlOps *ops) {
                    s->eot_idx, s->pos_idx,   s->seq_idx,  s->vid_idx, s->drop_bits};
     for (size_t i = 0; i < sizeof dev / sizeof dev[0]; i++)
         if (dev[i]) ops->free(dev[i]);
-    free(s->h_idx), free(s->h_mask), free(s->h_bits), free(s->h_uniform), free(s->h_rows);
+    free(s->h_idx), free(s->h_mask), free(s->h_bits), free(s->h_rows);
     memset(s, 0, sizeof *s);
 }
 
@@ -103,15 +97,26 @@ static void build_indices(DrlXtiSeq *s, const DrlOps *ops, int Bt, int Bv, int T
     s->idx_bt = Bt, s->idx_bv = Bv;
 }
 
-/* s->h_bits (n bits) = u >= p for n uniforms of the generator, in order. */
+/* s->h_bits (n bits) = u >= p for the next n uniforms of the generator, in
+ * order: rng_uniform's stream (four 24-bit uniforms per Philox block), each
+ * byte's two blocks computed directly from the counter, so the bytes are
+ * independent (OpenMP) and the generator ends where rng_uniform(n) would. */
 static void draw_bits(DrlXtiSeq *s, DrlRng *rng, size_t n, float p) {
-    memset(s->h_bits, 0, (n + 7) / 8);
-    for (size_t i0 = 0; i0 < n; i0 += XTI_UNIFORM_CHUNK) {
-        const size_t m = n - i0 < XTI_UNIFORM_CHUNK ? n - i0 : XTI_UNIFORM_CHUNK;
-        rng_uniform(rng, s->h_uniform, m);
-        for (size_t k = 0; k < m; k++)
-            if (!(s->h_uniform[k] < p)) s->h_bits[(i0 + k) >> 3] |= (uint8_t)(1u << ((i0 + k) & 7));
+    const size_t nbytes = (n + 7) / 8;
+    const uint64_t key = rng->key, counter0 = rng->counter;
+#pragma omp parallel for schedule(static) if (nbytes >= 65536)
+    for (size_t k = 0; k < nbytes; k++) {
+        uint32_t blk[8];
+        rng_philox_block(key, counter0 + 2 * k, blk);
+        rng_philox_block(key, counter0 + 2 * k + 1, blk + 4);
+        uint8_t byte = 0;
+        for (int j = 0; j < 8 && 8 * k + j < n; j++) {
+            const float u = (float)(blk[j] >> 8) * (1.0f / 16777216.0f);
+            if (!(u < p)) byte |= (uint8_t)(1u << j);
+        }
+        s->h_bits[k] = byte;
     }
+    rng->counter = counter0 + (n + 3) / 4;
 }
 
 void xti_seq_build(DrlXtiSeq *s, const DrlOps *ops, const DrlHeadKernels *hk, DrlRng *rng,

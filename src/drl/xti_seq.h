@@ -38,7 +38,6 @@ typedef struct {
     int32_t *h_idx;   /* (max_pairs * S) staging of the index tables */
     float *h_mask;    /* (Bg, S) */
     uint8_t *h_bits;  /* (max_pairs * S * D / 8) or NULL */
-    float *h_uniform; /* (XTI_UNIFORM_CHUNK) */
     float *h_rows;    /* (Bg, D) evaluation: EOT rows */
 } DrlXtiSeq;
 
