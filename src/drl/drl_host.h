@@ -1,7 +1,7 @@
 /* Host mirrors of the DRL step's "host islands" (drl_step.c): the small
- * computations that stay host C code on every backend (the loss on (Bg, Bg),
- * CDCR, dp, the LSTM, mask conversions, the xti sequences and dropout,
- * logit_scale) read and write these buffers; copies to and from the model's
+ * computations that stay host C code on every backend (mask conversions, ti's
+ * uniform weights, logit_scale, CDCR's row choice, xti's loss on its scores)
+ * read and write these buffers; copies to and from the model's
  * backend buffers go through ops->to_host / ops->to_device (memcpy on the CPU
  * backend). Allocated once by drl_model_alloc, sized for the configuration
  * (NULL where the configuration does not need a buffer). */
@@ -21,7 +21,7 @@ typedef struct {
     float *keymask;           /* (Bl, T) seqTransf additive key mask */
     int32_t *tm, *vm;         /* (Bg, L), (Bg, T) gathered masks */
     int32_t *pick_t, *pick_v; /* (Bg) CDCR 1 picks */
-    /* loss */
+    /* xti's loss on its scores */
     float *sim, *sim_vt;            /* (Bg, Bg) */
     float *logits_t2v, *logits_v2t; /* (Bg, Bg) */
     float *dZ, *dsim, *dsim2;       /* (Bg, Bg) */
