@@ -11,14 +11,32 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* 1 when this build and this CPU run bf16 products; else 0 and why (a
  * sentence) in why[len] (why may be NULL). */
 int cpu_bf16_gemm_available(char *why, size_t len);
 
-/* x rounded to the nearest bf16 (ties to even), as the upper half of a float. */
-uint16_t cpu_bf16_from_float(float x);
-float cpu_bf16_to_float(uint16_t h);
+/* x rounded to the nearest bf16 (ties to even), as the upper half of a float
+ * (NaN stays a quiet NaN; the carry of a round-up goes into the exponent, so
+ * overflow gives +-inf). Branch-free, so that loops over it vectorise. */
+static inline uint16_t cpu_bf16_from_float(float x) {
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    const uint32_t rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    const uint32_t quiet_nan = (u >> 16) | 0x0040u;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? quiet_nan : rounded);
+}
+
+static inline float cpu_bf16_to_float(uint16_t h) {
+    const uint32_t u = (uint32_t)h << 16;
+    float x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
+/* d (n) = s (n) rounded as cpu_bf16_from_float (vectorised for the CPU's ISA). */
+void cpu_bf16_round_row(uint16_t *restrict d, const float *restrict s, int n);
 
 /* dst (rows, cols) contiguous bf16 = src (rows, cols) with leading dimension
  * ld >= cols, rounded as cpu_bf16_from_float (OpenMP over rows). */

@@ -1,38 +1,36 @@
 /* fp32 <-> bf16 conversion for the bf16 matrix product (round to nearest even). */
 #include "cpu/cpu_bf16_gemm.h"
 
-#include <string.h>
-
 #include "cpu/cpu_internal.h"
 
-uint16_t cpu_bf16_from_float(float x) {
-    uint32_t u;
-    memcpy(&u, &x, sizeof u);
-    if ((u & 0x7fffffffu) > 0x7f800000u) return (uint16_t)((u >> 16) | 0x0040u); /* quiet NaN */
-    u += 0x7fffu + ((u >> 16) & 1u); /* ties to even; the carry rounds up into the exponent */
-    return (uint16_t)(u >> 16);
-}
+/* Compiled for AVX-512, AVX2 and the baseline, chosen at load time. */
+#define BF16_ISA_CLONES                                                                            \
+    __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
-float cpu_bf16_to_float(uint16_t h) {
-    const uint32_t u = (uint32_t)h << 16;
-    float x;
-    memcpy(&x, &u, sizeof x);
-    return x;
+BF16_ISA_CLONES void cpu_bf16_round_row(uint16_t *restrict d, const float *restrict s, int n) {
+    // d (n) bf16, s (n) fp32
+    for (int i = 0; i < n; i++)
+        d[i] = cpu_bf16_from_float(s[i]);
 }
 
 void cpu_bf16_pack(uint16_t *dst, const float *src, int rows, int cols, int ld) {
     // dst (rows, cols) bf16, src (rows, ld) fp32
 #pragma omp parallel for schedule(static) if ((size_t)rows * cols >= CPU_PARALLEL_MIN)
-    for (int r = 0; r < rows; r++) {
-        const float *s = src + (size_t)r * ld; // (cols)
-        uint16_t *d = dst + (size_t)r * cols;  // (cols)
-        for (int c = 0; c < cols; c++)
-            d[c] = cpu_bf16_from_float(s[c]);
-    }
+    for (int r = 0; r < rows; r++) // (cols) of row r
+        cpu_bf16_round_row(dst + (size_t)r * cols, src + (size_t)r * ld, cols);
 }
 
 /* Columns converted and summed per OpenMP task in cpu_bf16_pack_colsum. */
 #define COLSUM_BLOCK 64
+
+/* d (n) = s (n) rounded; acc (n) += s. */
+BF16_ISA_CLONES static void round_row_sum(uint16_t *restrict d, double *restrict acc,
+                                          const float *restrict s, int n) {
+    for (int i = 0; i < n; i++) {
+        acc[i] += s[i];
+        d[i] = cpu_bf16_from_float(s[i]);
+    }
+}
 
 void cpu_bf16_pack_colsum(uint16_t *dst, float *colsum, const float *src, int rows, int cols) {
     // dst (rows, cols) bf16, colsum (cols) +=, src (rows, cols) fp32
@@ -42,14 +40,8 @@ void cpu_bf16_pack_colsum(uint16_t *dst, float *colsum, const float *src, int ro
         const int c0 = blk * COLSUM_BLOCK;
         const int nc = cols - c0 < COLSUM_BLOCK ? cols - c0 : COLSUM_BLOCK;
         double acc[COLSUM_BLOCK] = {0}; // (nc) partial column sums, row order
-        for (int r = 0; r < rows; r++) {
-            const float *s = src + (size_t)r * cols + c0; // (nc)
-            uint16_t *d = dst + (size_t)r * cols + c0;    // (nc)
-            for (int c = 0; c < nc; c++) {
-                acc[c] += s[c];
-                d[c] = cpu_bf16_from_float(s[c]);
-            }
-        }
+        for (int r = 0; r < rows; r++)  // (nc) of row r
+            round_row_sum(dst + (size_t)r * cols + c0, acc, src + (size_t)r * cols + c0, nc);
         for (int c = 0; c < nc; c++)
             colsum[c0 + c] += (float)acc[c];
     }
