@@ -60,8 +60,9 @@ typedef struct CpuBf16Matmul {
 void cpu_bf16_matmul(const CpuBf16Matmul *v);
 
 /* cpu_bf16_pack of a contiguous src (rows, cols), and in the same pass
- * colsum (cols) += the sum over the rows of src (in double, row order, then
- * added as a float: the values of cpu_bias_grad). */
+ * colsum (cols) += the sum over the rows of src (in double over fixed blocks
+ * of rows, the blocks then summed in order, whatever the thread count; added
+ * as a float: cpu_bias_grad's values up to the double sums' rounding). */
 void cpu_bf16_pack_colsum(uint16_t *dst, float *colsum, const float *src, int rows, int cols);
 
 /* C = alpha op(A) op(B) + beta C on operands already in bf16 (contiguous:

@@ -3,6 +3,10 @@
 
 #include "cpu/cpu_internal.h"
 
+#include <stdlib.h>
+
+#include "common/check.h"
+
 /* Compiled for AVX-512, AVX2 and the baseline, chosen at load time. */
 #define BF16_ISA_CLONES                                                                            \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -20,8 +24,9 @@ void cpu_bf16_pack(uint16_t *dst, const float *src, int rows, int cols, int ld) 
         cpu_bf16_round_row(dst + (size_t)r * cols, src + (size_t)r * ld, cols);
 }
 
-/* Columns converted and summed per OpenMP task in cpu_bf16_pack_colsum. */
-#define COLSUM_BLOCK 64
+/* Rows converted and summed per OpenMP task in cpu_bf16_pack_colsum: a fixed
+ * split, so that the sums do not depend on the number of threads. */
+#define COLSUM_ROWS 64
 
 /* d (n) = s (n) rounded; acc (n) += s. */
 BF16_ISA_CLONES static void round_row_sum(uint16_t *restrict d, double *restrict acc,
@@ -34,15 +39,20 @@ BF16_ISA_CLONES static void round_row_sum(uint16_t *restrict d, double *restrict
 
 void cpu_bf16_pack_colsum(uint16_t *dst, float *colsum, const float *src, int rows, int cols) {
     // dst (rows, cols) bf16, colsum (cols) +=, src (rows, cols) fp32
-    const int nblocks = (cols + COLSUM_BLOCK - 1) / COLSUM_BLOCK;
+    const int nchunks = (rows + COLSUM_ROWS - 1) / COLSUM_ROWS;
+    double *part = callocCheck((size_t)nchunks * cols, sizeof(double)); // (nchunks, cols)
 #pragma omp parallel for schedule(static) if ((size_t)rows * cols >= CPU_PARALLEL_MIN)
-    for (int blk = 0; blk < nblocks; blk++) {
-        const int c0 = blk * COLSUM_BLOCK;
-        const int nc = cols - c0 < COLSUM_BLOCK ? cols - c0 : COLSUM_BLOCK;
-        double acc[COLSUM_BLOCK] = {0}; // (nc) partial column sums, row order
-        for (int r = 0; r < rows; r++)  // (nc) of row r
-            round_row_sum(dst + (size_t)r * cols + c0, acc, src + (size_t)r * cols + c0, nc);
-        for (int c = 0; c < nc; c++)
-            colsum[c0 + c] += (float)acc[c];
+    for (int ch = 0; ch < nchunks; ch++) {
+        const int r1 = (ch + 1) * COLSUM_ROWS < rows ? (ch + 1) * COLSUM_ROWS : rows;
+        for (int r = ch * COLSUM_ROWS; r < r1; r++) // row r: (cols)
+            round_row_sum(dst + (size_t)r * cols, part + (size_t)ch * cols, src + (size_t)r * cols,
+                          cols);
     }
+    for (int c = 0; c < cols; c++) { // the chunks' sums in chunk order
+        double sum = 0.0;
+        for (int ch = 0; ch < nchunks; ch++)
+            sum += part[(size_t)ch * cols + c];
+        colsum[c] += (float)sum;
+    }
+    free(part);
 }
