@@ -59,6 +59,14 @@ int main(int argc, char **argv) {
     save(dir, "lin_dx", dx, nx), save(dir, "lin_dw", dw, nw), save(dir, "lin_db", db, OC);
     free(dx), free(dw), free(db);
 
+    /* no bias; a backward without dbias (dout rounded without its column sums) */
+    ops->linear_fwd(y, x, w, NULL, N, IC, OC);
+    save(dir, "lin_y_nob", y, ny);
+    float *dxn = load(dir, "dx0", nx), *dwn = load(dir, "dw0", nw);
+    ops->linear_bwd(dxn, dwn, NULL, dout, x, w, N, IC, OC);
+    save(dir, "lin_dx_nob", dxn, nx), save(dir, "lin_dw_nob", dwn, nw);
+    free(dxn), free(dwn);
+
     ops->matmul_fwd(y, x, m, N, IC, OC);
     save(dir, "mm_y", y, ny);
     float *dxm = load(dir, "dx0", nx), *dm = load(dir, "dm0", nw);

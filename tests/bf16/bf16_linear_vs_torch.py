@@ -1,4 +1,5 @@
-"""linear and matmul of drl_cpu_ops_bf16() (forward and backward) against
+"""linear and matmul of drl_cpu_ops_bf16() (forward and backward, linear also
+without a bias and without a bias gradient) against
 PyTorch: the inputs rounded to bf16 by torch (Tensor.to(torch.bfloat16),
 round to nearest even), the products in float64, the bias and its gradient
 unrounded fp32, the gradients accumulated onto non-zero starting values.
@@ -16,7 +17,8 @@ import numpy as np
 import torch
 
 RTOL = 1e-5
-CASES = [(37, 65, 29), (130, 96, 200), (1, 3, 1)]  # (N, IC, OC): odd, larger, tiny
+CASES = [(37, 65, 29), (130, 96, 200), (1, 3, 1), (300, 40, 70)]  # (N, IC, OC): odd,
+# larger, tiny, and N spanning several of the bias gradient's 64-row blocks
 
 
 def bf(t):
@@ -54,6 +56,11 @@ def main():
                        d["dw0"] + d["dout"].T @ d["x"]),
             "lin_db": (d["db0"] + d["dout"].sum(0), d["db0"].abs() + d["dout"].abs().sum(0),
                        None),
+            "lin_y_nob": (x @ w.T, ax @ aw.T, d["x"] @ d["w"].T),
+            "lin_dx_nob": (d["dx0"] + dout @ w, d["dx0"].abs() + ad @ aw,
+                           d["dx0"] + d["dout"] @ d["w"]),
+            "lin_dw_nob": (d["dw0"] + dout.T @ x, d["dw0"].abs() + ad.T @ ax,
+                           d["dw0"] + d["dout"].T @ d["x"]),
             "mm_y": (x @ m, ax @ am, d["x"] @ d["m"]),
             "mm_dx": (d["dx0"] + dout @ m.T, d["dx0"].abs() + ad @ am.T,
                       d["dx0"] + d["dout"] @ d["m"].T),
