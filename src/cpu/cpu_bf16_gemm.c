@@ -6,6 +6,7 @@
 #include "cpu/cpu_bf16_gemm.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "common/check.h"
 
@@ -25,10 +26,16 @@
         }                                                                                          \
     } while (0)
 
+/* 2 when v has no batch (oneDNN's 2-D matmul), else 4. */
+static int plain_ndims(const CpuBf16Matmul *v) {
+    return v->batch[0] == 1 && v->batch[1] == 1 ? 2 : 4;
+}
+
 /* The matmul's primitive descriptor for v (see cpu_bf16_gemm.h); NULL with
  * *status when oneDNN has no implementation. */
 static dnnl_primitive_desc_t make_pd(dnnl_engine_t eng, const CpuBf16Matmul *v,
                                      dnnl_status_t *status) {
+    const int nd = plain_ndims(v), o = 4 - nd; // without the batch dims when there is no batch
     const dnnl_dims_t a_dims = {v->batch[0], v->batch[1], v->M, v->K};
     const dnnl_dims_t b_dims = {v->batch[0], v->batch[1], v->K, v->N};
     const dnnl_dims_t c_dims = {v->batch[0], v->batch[1], v->M, v->N};
@@ -37,10 +44,15 @@ static dnnl_primitive_desc_t make_pd(dnnl_engine_t eng, const CpuBf16Matmul *v,
     for (int d = 0; d < 4; d++)
         a_str[d] = v->a_str[d], b_str[d] = v->b_str[d], c_str[d] = v->c_str[d];
     dnnl_memory_desc_t a_md, b_md, c_md, bias_md;
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&a_md, 4, a_dims, dnnl_bf16, a_str));
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&b_md, 4, b_dims, dnnl_bf16, b_str));
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&c_md, 4, c_dims, dnnl_f32, c_str));
-    dnnlCheck(dnnl_memory_desc_init_by_tag(&bias_md, 4, bias_dims, dnnl_f32, dnnl_abcd));
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&a_md, nd, a_dims + o, dnnl_bf16, a_str + o));
+    if (v->b_blocked) // the product's own layout, chosen by oneDNN
+        dnnlCheck(
+            dnnl_memory_desc_init_by_tag(&b_md, nd, b_dims + o, dnnl_bf16, dnnl_format_tag_any));
+    else
+        dnnlCheck(dnnl_memory_desc_init_by_strides(&b_md, nd, b_dims + o, dnnl_bf16, b_str + o));
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&c_md, nd, c_dims + o, dnnl_f32, c_str + o));
+    dnnlCheck(dnnl_memory_desc_init_by_tag(&bias_md, nd, bias_dims + o, dnnl_f32,
+                                           nd == 2 ? dnnl_ab : dnnl_abcd));
     dnnl_matmul_desc_t desc;
     dnnlCheck(dnnl_matmul_desc_init(&desc, &a_md, &b_md, v->bias ? &bias_md : NULL, &c_md));
     dnnl_primitive_attr_t attr;
@@ -86,6 +98,38 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     return pd != NULL;
 }
 
+/* A new buffer holding v's B (bf16, v->b_str) in the layout b_md (oneDNN's
+ * choice for the product), or NULL when that is B's own layout. */
+static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Matmul *v,
+                       const dnnl_memory_desc_t *b_md) {
+    const dnnl_dims_t b_dims = {v->batch[0], v->batch[1], v->K, v->N};
+    dnnl_dims_t b_str;
+    for (int d = 0; d < 4; d++)
+        b_str[d] = v->b_str[d];
+    const int nd = plain_ndims(v), o = 4 - nd;
+    dnnl_memory_desc_t plain_md;
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&plain_md, nd, b_dims + o, dnnl_bf16, b_str + o));
+    if (dnnl_memory_desc_equal(&plain_md, b_md)) return NULL;
+    const size_t bytes = (dnnl_memory_desc_get_size(b_md) + 63) / 64 * 64;
+    void *buf = aligned_alloc(64, bytes); // (bytes) B in b_md's layout
+    sysCheck(buf != NULL, "cpu_bf16_matmul: out of memory for the blocked B operand");
+    dnnl_memory_t from, to;
+    dnnlCheck(dnnl_memory_create(&from, &plain_md, eng, (void *)v->B));
+    dnnlCheck(dnnl_memory_create(&to, b_md, eng, buf));
+    dnnl_primitive_desc_t rpd;
+    dnnlCheck(dnnl_reorder_primitive_desc_create(&rpd, &plain_md, eng, b_md, eng, NULL));
+    dnnl_primitive_t reorder;
+    dnnlCheck(dnnl_primitive_create(&reorder, rpd));
+    const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    dnnlCheck(dnnl_primitive_execute(reorder, stream, 2, args));
+    dnnlCheck(dnnl_stream_wait(stream));
+    dnnlCheck(dnnl_primitive_destroy(reorder));
+    dnnlCheck(dnnl_primitive_desc_destroy(rpd));
+    dnnlCheck(dnnl_memory_destroy(from));
+    dnnlCheck(dnnl_memory_destroy(to));
+    return buf;
+}
+
 void cpu_bf16_matmul(const CpuBf16Matmul *v) {
     drlCheck(v->batch[0] > 0 && v->batch[1] > 0 && v->M > 0 && v->N > 0 && v->K > 0,
              "cpu_bf16_matmul: empty shape");
@@ -103,7 +147,8 @@ void cpu_bf16_matmul(const CpuBf16Matmul *v) {
     const dnnl_memory_desc_t *c_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     dnnl_memory_t mem[4];
     dnnlCheck(dnnl_memory_create(&mem[0], a_md, eng, (void *)v->A));
-    dnnlCheck(dnnl_memory_create(&mem[1], b_md, eng, (void *)v->B));
+    void *b_buf = v->b_blocked ? reorder_b(eng, stream, v, b_md) : NULL; // B in b_md's layout
+    dnnlCheck(dnnl_memory_create(&mem[1], b_md, eng, b_buf ? b_buf : (void *)v->B));
     dnnlCheck(dnnl_memory_create(&mem[2], c_md, eng, v->C));
     dnnl_exec_arg_t args[4] = {
         {DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}};
@@ -118,6 +163,7 @@ void cpu_bf16_matmul(const CpuBf16Matmul *v) {
     dnnlCheck(dnnl_stream_wait(stream));
     for (int i = 0; i < nargs; i++)
         dnnlCheck(dnnl_memory_destroy(mem[i]));
+    free(b_buf);
     dnnlCheck(dnnl_primitive_destroy(prim));
     dnnlCheck(dnnl_primitive_desc_destroy(pd));
     dnnlCheck(dnnl_stream_destroy(stream));
@@ -132,6 +178,38 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
                  "this build has no bf16 CPU matrix product (oneDNN, Debian's libdnnl-dev, "
                  "was not found when it was configured, or DRL_ONEDNN=OFF)");
     return 0;
+}
+
+/* A new buffer holding v's B (bf16, v->b_str) in the layout b_md (oneDNN's
+ * choice for the product), or NULL when that is B's own layout. */
+static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Matmul *v,
+                       const dnnl_memory_desc_t *b_md) {
+    const dnnl_dims_t b_dims = {v->batch[0], v->batch[1], v->K, v->N};
+    dnnl_dims_t b_str;
+    for (int d = 0; d < 4; d++)
+        b_str[d] = v->b_str[d];
+    const int nd = plain_ndims(v), o = 4 - nd;
+    dnnl_memory_desc_t plain_md;
+    dnnlCheck(dnnl_memory_desc_init_by_strides(&plain_md, nd, b_dims + o, dnnl_bf16, b_str + o));
+    if (dnnl_memory_desc_equal(&plain_md, b_md)) return NULL;
+    const size_t bytes = (dnnl_memory_desc_get_size(b_md) + 63) / 64 * 64;
+    void *buf = aligned_alloc(64, bytes); // (bytes) B in b_md's layout
+    sysCheck(buf != NULL, "cpu_bf16_matmul: out of memory for the blocked B operand");
+    dnnl_memory_t from, to;
+    dnnlCheck(dnnl_memory_create(&from, &plain_md, eng, (void *)v->B));
+    dnnlCheck(dnnl_memory_create(&to, b_md, eng, buf));
+    dnnl_primitive_desc_t rpd;
+    dnnlCheck(dnnl_reorder_primitive_desc_create(&rpd, &plain_md, eng, b_md, eng, NULL));
+    dnnl_primitive_t reorder;
+    dnnlCheck(dnnl_primitive_create(&reorder, rpd));
+    const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
+    dnnlCheck(dnnl_primitive_execute(reorder, stream, 2, args));
+    dnnlCheck(dnnl_stream_wait(stream));
+    dnnlCheck(dnnl_primitive_destroy(reorder));
+    dnnlCheck(dnnl_primitive_desc_destroy(rpd));
+    dnnlCheck(dnnl_memory_destroy(from));
+    dnnlCheck(dnnl_memory_destroy(to));
+    return buf;
 }
 
 void cpu_bf16_matmul(const CpuBf16Matmul *v) {
@@ -166,7 +244,8 @@ void cpu_bf16_gemm_packed(int trans_a, int trans_b, int M, int N, int K, float a
         .B = B,
         .b_str = {kn, kn, trans_b ? 1 : N, trans_b ? K : 1}, // (K, N) or (N, K)
         .C = C,
-        .c_str = {mn, mn, ldc, 1}};
+        .c_str = {mn, mn, ldc, 1},
+        .b_blocked = M >= CPU_BF16_BLOCKED_B_MIN_M};
     cpu_bf16_matmul(&v);
 }
 

@@ -56,8 +56,15 @@ typedef struct CpuBf16Matmul {
     float *C;
     const float *bias;
     int64_t a_str[4], b_str[4], c_str[4];
+    /* 1: B is first reordered into the layout oneDNN's kernel reads (one pass
+     * over B into a scratch buffer) instead of the product copying blocks of
+     * B once per block of rows of A; pays when M is large. */
+    int b_blocked;
 } CpuBf16Matmul;
 void cpu_bf16_matmul(const CpuBf16Matmul *v);
+
+/* cpu_bf16_gemm_packed reorders B (b_blocked) from this many rows M up. */
+#define CPU_BF16_BLOCKED_B_MIN_M 256
 
 /* cpu_bf16_pack of a contiguous src (rows, cols), and in the same pass
  * colsum (cols) += the sum over the rows of src (in double over fixed blocks

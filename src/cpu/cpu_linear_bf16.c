@@ -56,7 +56,8 @@ void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const flo
                              .b_str = {oic, oic, 1, IC},
                              .C = out,
                              .c_str = {noc, noc, OC, 1},
-                             .bias = bias};
+                             .bias = bias,
+                             .b_blocked = N >= CPU_BF16_BLOCKED_B_MIN_M};
     cpu_bf16_matmul(&v);
     free(w16);
     free(inp16);
