@@ -127,7 +127,9 @@ static void gemm_case(int ta, int tb, int M, int N, int K, float alpha, float be
 
 static void test_gemm_forms(void **state) {
     (void)state;
-    const int sizes[][3] = {{1, 1, 1}, {37, 53, 71}, {130, 67, 257}, {5, 300, 3}, {64, 48, 32}};
+    /* the last: M >= CPU_BF16_BLOCKED_B_MIN_M, B reordered into oneDNN's blocked layout */
+    const int sizes[][3] = {{1, 1, 1},   {37, 53, 71}, {130, 67, 257},
+                            {5, 300, 3}, {64, 48, 32}, {300, 70, 45}};
     const float ab[][2] = {{1.0f, 0.0f}, {1.0f, 1.0f}, {0.5f, -0.75f}};
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     for (int ta = 0; ta < 2; ta++)
