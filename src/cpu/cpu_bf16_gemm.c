@@ -98,6 +98,36 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     return pd != NULL;
 }
 
+/* A new 64-byte aligned buffer of at least bytes. */
+static void *alignedCheck(size_t bytes) {
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    sysCheck(p != NULL, "cpu_bf16_matmul: out of memory for an operand's blocked copy");
+    return p;
+}
+
+/* 1 when b_md is oneDNN's BA16a64b2a layout of a (K, N) B. */
+static int is_ba16a64b2a(const dnnl_memory_desc_t *b_md, int K, int N) {
+    const dnnl_dims_t dims = {K, N};
+    dnnl_memory_desc_t md;
+    dnnlCheck(dnnl_memory_desc_init_by_tag(&md, 2, dims, dnnl_bf16, dnnl_BA16a64b2a));
+    return dnnl_memory_desc_equal(&md, b_md);
+}
+
+/* A new bf16 copy of v->B32 with the same (dense) strides v->b_str. */
+static uint16_t *plain_copy(const CpuBf16Matmul *v) {
+    const int64_t n = (int64_t)v->batch[0] * v->batch[1] * v->K * v->N;
+    uint16_t *h = mallocCheck(sizeof(uint16_t) * (size_t)n);        // like B32
+    const int rows_major = v->b_str[2] == v->N && v->b_str[3] == 1; // (K, N) rows
+    const int cols_major = v->b_str[2] == 1 && v->b_str[3] == v->K; // stored (N, K)
+    drlCheck(v->batch[0] == 1 && v->batch[1] == 1 && (rows_major || cols_major),
+             "cpu_bf16_matmul: B32 must be one dense (K, N) or (N, K) matrix");
+    if (rows_major)
+        cpu_bf16_pack(h, v->B32, v->K, v->N, v->N);
+    else
+        cpu_bf16_pack(h, v->B32, v->N, v->K, v->K);
+    return h;
+}
+
 /* A new buffer holding v's B (bf16, v->b_str) in the layout b_md (oneDNN's
  * choice for the product), or NULL when that is B's own layout. */
 static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Matmul *v,
@@ -110,9 +140,7 @@ static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Mat
     dnnl_memory_desc_t plain_md;
     dnnlCheck(dnnl_memory_desc_init_by_strides(&plain_md, nd, b_dims + o, dnnl_bf16, b_str + o));
     if (dnnl_memory_desc_equal(&plain_md, b_md)) return NULL;
-    const size_t bytes = (dnnl_memory_desc_get_size(b_md) + 63) / 64 * 64;
-    void *buf = aligned_alloc(64, bytes); // (bytes) B in b_md's layout
-    sysCheck(buf != NULL, "cpu_bf16_matmul: out of memory for the blocked B operand");
+    void *buf = alignedCheck(dnnl_memory_desc_get_size(b_md)); // B in b_md's layout
     dnnl_memory_t from, to;
     dnnlCheck(dnnl_memory_create(&from, &plain_md, eng, (void *)v->B));
     dnnlCheck(dnnl_memory_create(&to, b_md, eng, buf));
@@ -147,8 +175,17 @@ void cpu_bf16_matmul(const CpuBf16Matmul *v) {
     const dnnl_memory_desc_t *c_md = dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0);
     dnnl_memory_t mem[4];
     dnnlCheck(dnnl_memory_create(&mem[0], a_md, eng, (void *)v->A));
-    void *b_buf = v->b_blocked ? reorder_b(eng, stream, v, b_md) : NULL; // B in b_md's layout
-    dnnlCheck(dnnl_memory_create(&mem[1], b_md, eng, b_buf ? b_buf : (void *)v->B));
+    void *b32_copy = NULL; // B32 rounded, plain (strides b_str), when not written blocked
+    void *b_buf = NULL;    // B in b_md's layout when that is not B's own
+    CpuBf16Matmul u = *v;
+    if (v->B32 && v->b_blocked && is_ba16a64b2a(b_md, v->K, v->N)) {
+        b_buf = alignedCheck(sizeof(uint16_t) * cpu_bf16_ba16a64b2a_elems(v->K, v->N));
+        cpu_bf16_pack_ba16a64b2a(b_buf, v->B32, v->K, v->N, v->b_str[2], v->b_str[3]);
+    } else {
+        if (v->B32) u.B = b32_copy = plain_copy(v);
+        if (u.b_blocked) b_buf = reorder_b(eng, stream, &u, b_md);
+    }
+    dnnlCheck(dnnl_memory_create(&mem[1], b_md, eng, b_buf ? b_buf : (void *)u.B));
     dnnlCheck(dnnl_memory_create(&mem[2], c_md, eng, v->C));
     dnnl_exec_arg_t args[4] = {
         {DNNL_ARG_SRC, mem[0]}, {DNNL_ARG_WEIGHTS, mem[1]}, {DNNL_ARG_DST, mem[2]}};
@@ -164,6 +201,7 @@ void cpu_bf16_matmul(const CpuBf16Matmul *v) {
     for (int i = 0; i < nargs; i++)
         dnnlCheck(dnnl_memory_destroy(mem[i]));
     free(b_buf);
+    free(b32_copy);
     dnnlCheck(dnnl_primitive_destroy(prim));
     dnnlCheck(dnnl_primitive_desc_destroy(pd));
     dnnlCheck(dnnl_stream_destroy(stream));
@@ -180,6 +218,36 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     return 0;
 }
 
+/* A new 64-byte aligned buffer of at least bytes. */
+static void *alignedCheck(size_t bytes) {
+    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    sysCheck(p != NULL, "cpu_bf16_matmul: out of memory for an operand's blocked copy");
+    return p;
+}
+
+/* 1 when b_md is oneDNN's BA16a64b2a layout of a (K, N) B. */
+static int is_ba16a64b2a(const dnnl_memory_desc_t *b_md, int K, int N) {
+    const dnnl_dims_t dims = {K, N};
+    dnnl_memory_desc_t md;
+    dnnlCheck(dnnl_memory_desc_init_by_tag(&md, 2, dims, dnnl_bf16, dnnl_BA16a64b2a));
+    return dnnl_memory_desc_equal(&md, b_md);
+}
+
+/* A new bf16 copy of v->B32 with the same (dense) strides v->b_str. */
+static uint16_t *plain_copy(const CpuBf16Matmul *v) {
+    const int64_t n = (int64_t)v->batch[0] * v->batch[1] * v->K * v->N;
+    uint16_t *h = mallocCheck(sizeof(uint16_t) * (size_t)n); // like B32
+    const int rows_major = v->b_str[3] == 1;                 // (K, N) rows, else (N, K)
+    drlCheck(v->batch[0] == 1 && v->batch[1] == 1 &&
+                 (rows_major ? v->b_str[2] == v->N : v->b_str[2] == 1 && v->b_str[3] == v->K),
+             "cpu_bf16_matmul: B32 must be one dense (K, N) or (N, K) matrix");
+    if (rows_major)
+        cpu_bf16_pack(h, v->B32, v->K, v->N, v->N);
+    else
+        cpu_bf16_pack(h, v->B32, v->N, v->K, v->K);
+    return h;
+}
+
 /* A new buffer holding v's B (bf16, v->b_str) in the layout b_md (oneDNN's
  * choice for the product), or NULL when that is B's own layout. */
 static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Matmul *v,
@@ -192,9 +260,7 @@ static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Mat
     dnnl_memory_desc_t plain_md;
     dnnlCheck(dnnl_memory_desc_init_by_strides(&plain_md, nd, b_dims + o, dnnl_bf16, b_str + o));
     if (dnnl_memory_desc_equal(&plain_md, b_md)) return NULL;
-    const size_t bytes = (dnnl_memory_desc_get_size(b_md) + 63) / 64 * 64;
-    void *buf = aligned_alloc(64, bytes); // (bytes) B in b_md's layout
-    sysCheck(buf != NULL, "cpu_bf16_matmul: out of memory for the blocked B operand");
+    void *buf = alignedCheck(dnnl_memory_desc_get_size(b_md)); // B in b_md's layout
     dnnl_memory_t from, to;
     dnnlCheck(dnnl_memory_create(&from, &plain_md, eng, (void *)v->B));
     dnnlCheck(dnnl_memory_create(&to, b_md, eng, buf));

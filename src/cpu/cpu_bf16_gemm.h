@@ -60,8 +60,20 @@ typedef struct CpuBf16Matmul {
      * over B into a scratch buffer) instead of the product copying blocks of
      * B once per block of rows of A; pays when M is large. */
     int b_blocked;
+    /* Instead of B: fp32 B32 (one dense matrix, strides b_str), rounded by the
+     * call itself, straight into oneDNN's blocked layout when b_blocked and
+     * oneDNN reads B as BA16a64b2a (one pass over B32), else into a copy. */
+    const float *B32;
 } CpuBf16Matmul;
 void cpu_bf16_matmul(const CpuBf16Matmul *v);
+
+/* dst = src (K, N) fp32 with strides (sk, sn), rounded, in oneDNN's
+ * BA16a64b2a layout: blocks of 32 rows x 64 columns, the column blocks
+ * outermost, inside a block 16 row pairs x 64 columns x the pair; zeros pad
+ * K and N up to whole blocks (cpu_bf16_ba16a64b2a_elems(K, N) elements). */
+size_t cpu_bf16_ba16a64b2a_elems(int K, int N);
+void cpu_bf16_pack_ba16a64b2a(uint16_t *dst, const float *src, int K, int N, int64_t sk,
+                              int64_t sn);
 
 /* cpu_bf16_gemm_packed reorders B (b_blocked) from this many rows M up. */
 #define CPU_BF16_BLOCKED_B_MIN_M 256

@@ -4,7 +4,9 @@
  * stay fp32; backward passes accumulate (beta = 1). The forward adds the bias
  * inside the product (oneDNN's bias argument, no separate pass over out);
  * each backward rounds dout to bf16 once for both of its products, summing
- * the bias gradient in the same pass. */
+ * the bias gradient in the same pass. The B operand of every product is
+ * given in fp32 and rounded by the product (cpu_bf16_matmul's B32: straight
+ * into oneDNN's blocked layout for large products). */
 #include "cpu/cpu_bf16_gemm.h"
 #include "cpu/cpu_internal.h"
 
@@ -30,6 +32,24 @@ static uint16_t *dout_copy(const float *dout, float *dbias, int N, int OC) {
     return h;
 }
 
+/* C (M, N) = A B (+ bias) (beta 0) or C += A B (beta 1): A bf16 stored
+ * (M, K), or (K, M) when trans_a; B fp32 stored (K, N), or (N, K) when
+ * trans_b, rounded by the product itself (into oneDNN's blocked layout when
+ * M is large); C contiguous fp32. */
+static void product(int M, int N, int K, const uint16_t *A, int trans_a, const float *B32,
+                    int trans_b, float beta, float *C, const float *bias) {
+    const int64_t mk = (int64_t)M * K, kn = (int64_t)K * N, mn = (int64_t)M * N;
+    CpuBf16Matmul v = {.batch = {1, 1}, .M = M, .N = N, .K = K, .alpha = 1.0f, .beta = beta};
+    v.A = A, v.B32 = B32, v.C = C, v.bias = bias;
+    v.b_blocked = M >= CPU_BF16_BLOCKED_B_MIN_M;
+    const int64_t a_str[4] = {mk, mk, trans_a ? 1 : K, trans_a ? M : 1}; // (M, K) or (K, M)
+    const int64_t b_str[4] = {kn, kn, trans_b ? 1 : N, trans_b ? K : 1}; // (K, N) or (N, K)
+    const int64_t c_str[4] = {mn, mn, N, 1};
+    for (int d = 0; d < 4; d++)
+        v.a_str[d] = a_str[d], v.b_str[d] = b_str[d], v.c_str[d] = c_str[d];
+    cpu_bf16_matmul(&v);
+}
+
 void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const float *bias, int N,
                          int IC, int OC) {
     // out (N, OC), inp (N, IC), w (OC, IC), bias (OC) or NULL
@@ -41,25 +61,8 @@ void cpu_linear_bf16_fwd(float *out, const float *inp, const float *w, const flo
         return;
     }
     uint16_t *inp16 = bf16_copy(inp, N, IC); // (N, IC)
-    uint16_t *w16 = bf16_copy(w, OC, IC);    // (OC, IC)
     // (N, OC) = (N, IC) @ (OC, IC)^T + bias, the bias added by the product
-    const int64_t nic = (int64_t)N * IC, oic = (int64_t)OC * IC, noc = (int64_t)N * OC;
-    const CpuBf16Matmul v = {.batch = {1, 1},
-                             .M = N,
-                             .N = OC,
-                             .K = IC,
-                             .alpha = 1.0f,
-                             .beta = 0.0f,
-                             .A = inp16,
-                             .a_str = {nic, nic, IC, 1},
-                             .B = w16,
-                             .b_str = {oic, oic, 1, IC},
-                             .C = out,
-                             .c_str = {noc, noc, OC, 1},
-                             .bias = bias,
-                             .b_blocked = N >= CPU_BF16_BLOCKED_B_MIN_M};
-    cpu_bf16_matmul(&v);
-    free(w16);
+    product(N, OC, IC, inp16, 0, w, 1, 0.0f, out, bias);
     free(inp16);
 }
 
@@ -72,39 +75,38 @@ void cpu_linear_bf16_bwd(float *dinp, float *dw, float *dbias, const float *dout
         return;
     }
     uint16_t *dout16 = dout_copy(dout, dbias, N, OC); // (N, OC); dbias += column sums
-    if (dinp) {                                       // (N, IC) += (N, OC) @ (OC, IC)
-        uint16_t *w16 = bf16_copy(w, OC, IC);         // (OC, IC)
-        cpu_bf16_gemm_packed(0, 0, N, IC, OC, 1.0f, dout16, w16, 1.0f, dinp, IC);
-        free(w16);
-    }
-    if (dw) {                                    // (OC, IC) += (N, OC)^T @ (N, IC)
-        uint16_t *inp16 = bf16_copy(inp, N, IC); // (N, IC)
-        cpu_bf16_gemm_packed(1, 0, OC, IC, N, 1.0f, dout16, inp16, 1.0f, dw, IC);
-        free(inp16);
-    }
+    if (dinp)                                         // (N, IC) += (N, OC) @ (OC, IC)
+        product(N, IC, OC, dout16, 0, w, 0, 1.0f, dinp, NULL);
+    if (dw) // (OC, IC) += (N, OC)^T @ (N, IC)
+        product(OC, IC, N, dout16, 1, inp, 0, 1.0f, dw, NULL);
     free(dout16);
 }
 
 void cpu_matmul_bf16_fwd(float *out, const float *inp, const float *m, int N, int IC, int OC) {
     // out (N, OC) = inp (N, IC) @ m (IC, OC); IC = 0 gives zeros
     if (N <= 0 || OC <= 0) return;
-    cpu_bf16_gemm(0, 0, N, OC, IC, 1.0f, inp, IC, m, OC, 0.0f, out, OC);
+    if (IC <= 0) {
+        for (size_t i = 0; i < (size_t)N * OC; i++)
+            out[i] = 0.0f;
+        return;
+    }
+    uint16_t *inp16 = bf16_copy(inp, N, IC); // (N, IC)
+    product(N, OC, IC, inp16, 0, m, 0, 0.0f, out, NULL);
+    free(inp16);
 }
 
 void cpu_matmul_bf16_bwd(float *dinp, float *dm, const float *dout, const float *inp,
                          const float *m, int N, int IC, int OC) {
     // dinp (N, IC), dm (IC, OC), dout (N, OC), inp (N, IC), m (IC, OC)
     if (N <= 0 || OC <= 0 || IC <= 0 || (!dinp && !dm)) return;
-    uint16_t *dout16 = bf16_copy(dout, N, OC); // (N, OC)
-    if (dinp) {                                // (N, IC) += (N, OC) @ (IC, OC)^T
-        uint16_t *m16 = bf16_copy(m, IC, OC);  // (IC, OC)
-        cpu_bf16_gemm_packed(0, 1, N, IC, OC, 1.0f, dout16, m16, 1.0f, dinp, IC);
-        free(m16);
+    if (dinp) {                                    // (N, IC) += (N, OC) @ (IC, OC)^T
+        uint16_t *dout16 = bf16_copy(dout, N, OC); // (N, OC)
+        product(N, IC, OC, dout16, 0, m, 1, 1.0f, dinp, NULL);
+        free(dout16);
     }
     if (dm) {                                    // (IC, OC) += (N, IC)^T @ (N, OC)
         uint16_t *inp16 = bf16_copy(inp, N, IC); // (N, IC)
-        cpu_bf16_gemm_packed(1, 0, IC, OC, N, 1.0f, inp16, dout16, 1.0f, dm, OC);
+        product(IC, OC, N, inp16, 1, dout, 0, 1.0f, dm, NULL);
         free(inp16);
     }
-    free(dout16);
 }

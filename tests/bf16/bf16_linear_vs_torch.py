@@ -17,8 +17,11 @@ import numpy as np
 import torch
 
 RTOL = 1e-5
-CASES = [(37, 65, 29), (130, 96, 200), (1, 3, 1), (300, 40, 70)]  # (N, IC, OC): odd,
-# larger, tiny, and N spanning several of the bias gradient's 64-row blocks
+# (N, IC, OC): odd, larger, tiny, N spanning several of the bias gradient's
+# 64-row blocks, and products large enough that B is rounded straight into
+# oneDNN's blocked layout (BA16a64b2a, with partial blocks: 330 and 400 are no
+# multiples of 32 and 64)
+CASES = [(37, 65, 29), (130, 96, 200), (1, 3, 1), (300, 40, 70), (260, 330, 400)]
 
 
 def bf(t):
