@@ -218,66 +218,6 @@ int cpu_bf16_gemm_available(char *why, size_t len) {
     return 0;
 }
 
-/* A new 64-byte aligned buffer of at least bytes. */
-static void *alignedCheck(size_t bytes) {
-    void *p = aligned_alloc(64, (bytes + 63) / 64 * 64);
-    sysCheck(p != NULL, "cpu_bf16_matmul: out of memory for an operand's blocked copy");
-    return p;
-}
-
-/* 1 when b_md is oneDNN's BA16a64b2a layout of a (K, N) B. */
-static int is_ba16a64b2a(const dnnl_memory_desc_t *b_md, int K, int N) {
-    const dnnl_dims_t dims = {K, N};
-    dnnl_memory_desc_t md;
-    dnnlCheck(dnnl_memory_desc_init_by_tag(&md, 2, dims, dnnl_bf16, dnnl_BA16a64b2a));
-    return dnnl_memory_desc_equal(&md, b_md);
-}
-
-/* A new bf16 copy of v->B32 with the same (dense) strides v->b_str. */
-static uint16_t *plain_copy(const CpuBf16Matmul *v) {
-    const int64_t n = (int64_t)v->batch[0] * v->batch[1] * v->K * v->N;
-    uint16_t *h = mallocCheck(sizeof(uint16_t) * (size_t)n); // like B32
-    const int rows_major = v->b_str[3] == 1;                 // (K, N) rows, else (N, K)
-    drlCheck(v->batch[0] == 1 && v->batch[1] == 1 &&
-                 (rows_major ? v->b_str[2] == v->N : v->b_str[2] == 1 && v->b_str[3] == v->K),
-             "cpu_bf16_matmul: B32 must be one dense (K, N) or (N, K) matrix");
-    if (rows_major)
-        cpu_bf16_pack(h, v->B32, v->K, v->N, v->N);
-    else
-        cpu_bf16_pack(h, v->B32, v->N, v->K, v->K);
-    return h;
-}
-
-/* A new buffer holding v's B (bf16, v->b_str) in the layout b_md (oneDNN's
- * choice for the product), or NULL when that is B's own layout. */
-static void *reorder_b(dnnl_engine_t eng, dnnl_stream_t stream, const CpuBf16Matmul *v,
-                       const dnnl_memory_desc_t *b_md) {
-    const dnnl_dims_t b_dims = {v->batch[0], v->batch[1], v->K, v->N};
-    dnnl_dims_t b_str;
-    for (int d = 0; d < 4; d++)
-        b_str[d] = v->b_str[d];
-    const int nd = plain_ndims(v), o = 4 - nd;
-    dnnl_memory_desc_t plain_md;
-    dnnlCheck(dnnl_memory_desc_init_by_strides(&plain_md, nd, b_dims + o, dnnl_bf16, b_str + o));
-    if (dnnl_memory_desc_equal(&plain_md, b_md)) return NULL;
-    void *buf = alignedCheck(dnnl_memory_desc_get_size(b_md)); // B in b_md's layout
-    dnnl_memory_t from, to;
-    dnnlCheck(dnnl_memory_create(&from, &plain_md, eng, (void *)v->B));
-    dnnlCheck(dnnl_memory_create(&to, b_md, eng, buf));
-    dnnl_primitive_desc_t rpd;
-    dnnlCheck(dnnl_reorder_primitive_desc_create(&rpd, &plain_md, eng, b_md, eng, NULL));
-    dnnl_primitive_t reorder;
-    dnnlCheck(dnnl_primitive_create(&reorder, rpd));
-    const dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}};
-    dnnlCheck(dnnl_primitive_execute(reorder, stream, 2, args));
-    dnnlCheck(dnnl_stream_wait(stream));
-    dnnlCheck(dnnl_primitive_destroy(reorder));
-    dnnlCheck(dnnl_primitive_desc_destroy(rpd));
-    dnnlCheck(dnnl_memory_destroy(from));
-    dnnlCheck(dnnl_memory_destroy(to));
-    return buf;
-}
-
 void cpu_bf16_matmul(const CpuBf16Matmul *v) {
     (void)v;
     drl_fail(__FILE__, __LINE__, "cpu_bf16_matmul", "built without oneDNN",
