@@ -10,6 +10,7 @@
  * into out and dqkv through strides; the softmax and its backward are fp32. */
 #include "cpu/cpu_bf16_gemm.h"
 #include "cpu/cpu_internal.h"
+#include "cpu/cpu_vexp.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -80,21 +81,8 @@ static void heads_matmul(int B, int H, int M, int N, int K, float alpha, const u
  * polynomial, the exponent written into the bits; within 2 ulp of expf);
  * results below FLT_MIN (x < -87.3, and -inf) are 0. */
 static inline float exp_neg(float x) {
-    const float xc = x < -87.3f ? -87.3f : x;
-    const float n = rintf(xc * 1.44269504088896341f); /* -126 <= n <= 0 */
-    float r = xc - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23; /* 2^n */
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return x < -87.3f ? 0.0f : p * scale;
+    const float e = cpu_vexp_clamped(x < -87.3f ? -87.3f : x);
+    return x < -87.3f ? 0.0f : e;
 }
 
 /* p (n) = e^(s - mx) for s (n) fp32 (mx = the row's maximum); returns the sum. */

@@ -11,10 +11,16 @@
 #define BF16_ISA_CLONES                                                                            \
     __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 
-BF16_ISA_CLONES void cpu_bf16_round_row(uint16_t *restrict d, const float *restrict s, int n) {
+BF16_ISA_CLONES static void round_row(uint16_t *restrict d, const float *restrict s, int n) {
     // d (n) bf16, s (n) fp32
     for (int i = 0; i < n; i++)
         d[i] = cpu_bf16_from_float(s[i]);
+}
+
+/* (an exported function of its own: clang does not resolve calls from other
+ * files to a target_clones function) */
+void cpu_bf16_round_row(uint16_t *restrict d, const float *restrict s, int n) {
+    round_row(d, s, n);
 }
 
 void cpu_bf16_pack(uint16_t *dst, const float *src, int rows, int cols, int ld) {

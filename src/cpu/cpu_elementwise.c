@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <string.h>
 
+#include "cpu/cpu_vexp.h"
 #include "ops/half.h"
 
 #define QUICKGELU_K 1.702f
@@ -19,21 +20,7 @@
  * chosen at load time (GCC target_clones). */
 static inline float exp_vec(float x) {
     x = x != x ? 0.0f : x; /* NaN: any finite value; the callers multiply by x itself */
-    x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
-    const float n = rintf(x * 1.44269504088896341f); /* |n| <= 127 */
-    float r = x - n * 0.693359375f;
-    r = r - n * -2.12194440e-4f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    const int32_t bits = ((int32_t)n + 127) << 23; /* 2^n, n in [-126, 127] */
-    float scale;
-    memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return cpu_vexp_clamped(x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x));
 }
 
 static inline float sigmoid_k(float x) {

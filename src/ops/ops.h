@@ -141,9 +141,10 @@ typedef struct DrlOps {
 /* The CPU backend (always present). */
 const DrlOps *drl_cpu_ops(void);
 /* The CPU backend with bf16 matrix products (run.precision = "bf16" on the
- * CPU): linear and matmul, forward and backward, round their fp32 operands
- * to bf16 (nearest even) and accumulate in fp32; everything else, the
- * attention's per-head products included, is drl_cpu_ops()'s fp32. NULL when
+ * CPU): linear, matmul and the attention's per-head products, forward and
+ * backward, round their fp32 operands to bf16 (nearest even) and accumulate
+ * in fp32; everything else (the softmax and the saved probabilities
+ * included) is drl_cpu_ops()'s fp32. NULL when
  * this build (no oneDNN) or this CPU has none, with the reason in why[len]
  * (why may be NULL). */
 const DrlOps *drl_cpu_ops_bf16(char *why, size_t len);
