@@ -6,30 +6,27 @@
 
 #include "common/check.h"
 #include "drl/interaction.h"
-
-static void *dp_buf(const DrlOps *ops, size_t bytes, size_t *acc) {
-    *acc += bytes;
-    return ops->alloc(bytes);
-}
+#include "drl/scratch.h"
 
 size_t drl_dp_alloc(DrlDp *dp, const DrlOps *ops, int Bg, int T, int D) {
     const size_t B = (size_t)Bg, BD = sizeof(float) * B * D, BTD = BD * (size_t)T;
     size_t n = 0;
     memset(dp, 0, sizeof *dp);
-    dp->eot_idx = dp_buf(ops, sizeof(int32_t) * B, &n);
-    dp->t_raw = dp_buf(ops, BD, &n);
-    dp->t = dp_buf(ops, BD, &n);
-    dp->t_norm = dp_buf(ops, sizeof(float) * B, &n);
-    dp->vn = dp_buf(ops, BTD, &n);
-    dp->vn_norm = dp_buf(ops, sizeof(float) * B * T, &n);
-    dp->v_mean = dp_buf(ops, BD, &n);
-    dp->v = dp_buf(ops, BD, &n);
-    dp->v_norm = dp_buf(ops, sizeof(float) * B, &n);
-    dp->dt = dp_buf(ops, BD, &n);
-    dp->dv = dp_buf(ops, BD, &n);
-    dp->dt_raw = dp_buf(ops, BD, &n);
-    dp->dv_mean = dp_buf(ops, BD, &n);
-    dp->dvn = dp_buf(ops, BTD, &n);
+    dp->eot_idx_h = callocCheck(B, sizeof(int32_t));
+    dp->eot_idx = drl_alloc_counted(ops, sizeof(int32_t) * B, &n);
+    dp->t_raw = drl_alloc_counted(ops, BD, &n);
+    dp->t = drl_alloc_counted(ops, BD, &n);
+    dp->t_norm = drl_alloc_counted(ops, sizeof(float) * B, &n);
+    dp->vn = drl_alloc_counted(ops, BTD, &n);
+    dp->vn_norm = drl_alloc_counted(ops, sizeof(float) * B * T, &n);
+    dp->v_mean = drl_alloc_counted(ops, BD, &n);
+    dp->v = drl_alloc_counted(ops, BD, &n);
+    dp->v_norm = drl_alloc_counted(ops, sizeof(float) * B, &n);
+    dp->dt = drl_alloc_counted(ops, BD, &n);
+    dp->dv = drl_alloc_counted(ops, BD, &n);
+    dp->dt_raw = drl_alloc_counted(ops, BD, &n);
+    dp->dv_mean = drl_alloc_counted(ops, BD, &n);
+    dp->dvn = drl_alloc_counted(ops, BTD, &n);
     return n;
 }
 
@@ -39,17 +36,15 @@ void drl_dp_free(DrlDp *dp, const DrlOps *ops) {
                     dp->dv,      dp->dt_raw, dp->dv_mean, dp->dvn};
     for (size_t i = 0; i < sizeof bufs / sizeof bufs[0]; i++)
         if (bufs[i]) ops->free(bufs[i]);
+    free(dp->eot_idx_h);
     memset(dp, 0, sizeof *dp);
 }
 
 void drl_dp_forward(DrlDp *dp, const DrlOps *ops, float *sim, const float *tf_g,
                     const int32_t *tm_host, const float *vf_g, const int32_t *vm_g, int Bg, int L,
                     int T, int D) {
-    int32_t *idx = mallocCheck(sizeof(int32_t) * (size_t)Bg); // (Bg) host
-    for (int a = 0; a < Bg; a++)
-        idx[a] = a * L + drl_text_last_index(tm_host + (size_t)a * L, L);
-    ops->to_device(dp->eot_idx, idx, sizeof(int32_t) * (size_t)Bg);
-    free(idx);
+    drl_eot_rows(dp->eot_idx_h, tm_host, Bg, L);
+    ops->to_device(dp->eot_idx, dp->eot_idx_h, sizeof(int32_t) * (size_t)Bg);
     ops->embedding_fwd(dp->t_raw, dp->eot_idx, tf_g, Bg, D);
     ops->l2norm_fwd(dp->t, dp->t_norm, dp->t_raw, Bg, D);
     ops->l2norm_fwd(dp->vn, dp->vn_norm, vf_g, Bg * T, D);

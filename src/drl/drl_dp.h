@@ -13,6 +13,7 @@
 
 typedef struct {
     int32_t *eot_idx;        /* (Bg) row a * L + the last valid token of text a */
+    int32_t *eot_idx_h;      /* (Bg) its host staging */
     float *t_raw, *t;        /* (Bg, D) EOT rows, normalised */
     float *t_norm;           /* (Bg) */
     float *vn, *vn_norm;     /* (Bg, T, D), (Bg, T) normalised frames */

@@ -146,14 +146,10 @@ static size_t alloc_host(DrlModel *m, size_t Bl, size_t Bg) {
     return (n + h->gtmp_n) * sizeof(float);
 }
 
-/* Backend allocations of drl_model_alloc, counted into *acc (the activation
- * bytes it logs). */
-static void *alloc_b(const DrlOps *ops, size_t bytes, size_t *acc) {
-    *acc += bytes;
-    return ops->alloc(bytes);
-}
+/* n floats of backend memory for drl_model_alloc, counted into *acc (the
+ * activation bytes it logs). */
 static float *alloc_f(const DrlOps *ops, size_t n, size_t *acc) {
-    return alloc_b(ops, n * sizeof(float), acc);
+    return drl_alloc_counted(ops, n * sizeof(float), acc);
 }
 
 void drl_model_alloc(DrlModel *m, int max_local) {
@@ -174,8 +170,8 @@ void drl_model_alloc(DrlModel *m, int max_local) {
     m->video_feat = alloc_f(ops, Bl * T * D, &bytes);
     m->tf_g = alloc_f(ops, Bg * L * D, &bytes);
     m->vf_g = alloc_f(ops, Bg * T * D, &bytes);
-    m->tm_g = alloc_b(ops, Bg * L * sizeof(int32_t), &bytes);
-    m->vm_g = alloc_b(ops, Bg * T * sizeof(int32_t), &bytes);
+    m->tm_g = drl_alloc_counted(ops, Bg * L * sizeof(int32_t), &bytes);
+    m->vm_g = drl_alloc_counted(ops, Bg * T * sizeof(int32_t), &bytes);
     m->wt = alloc_f(ops, Bg * L, &bytes);
     m->wv = alloc_f(ops, Bg * T, &bytes);
     m->sim = alloc_f(ops, Bg * Bg, &bytes);
@@ -203,7 +199,7 @@ void drl_model_alloc(DrlModel *m, int max_local) {
             const int dp1 = m->h.interaction == HEAD_DP; // dp: (Bg, D) rows
             const size_t cb =
                 drl_cdcr_scratch_bytes((int)Bg, dp1 ? 1 : (int)L, dp1 ? 1 : (int)T, (int)D);
-            scratch_attach(&m->cdcr_mem, alloc_b(ops, cb, &bytes), cb, "CDCR");
+            scratch_attach(&m->cdcr_mem, drl_alloc_counted(ops, cb, &bytes), cb, "CDCR");
         }
     }
     if (tokenwise(m)) {
@@ -216,8 +212,8 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         m->d_vn = alloc_f(ops, Bg * T * D, &bytes);
         m->t2v_max = alloc_f(ops, Bg * Bg * L, &bytes);
         m->v2t_max = alloc_f(ops, Bg * Bg * T, &bytes);
-        m->t2v_arg = alloc_b(ops, Bg * Bg * L * sizeof(int16_t), &bytes);
-        m->v2t_arg = alloc_b(ops, Bg * Bg * T * sizeof(int16_t), &bytes);
+        m->t2v_arg = drl_alloc_counted(ops, Bg * Bg * L * sizeof(int16_t), &bytes);
+        m->v2t_arg = drl_alloc_counted(ops, Bg * Bg * T * sizeof(int16_t), &bytes);
     }
     if (m->h.interaction == HEAD_WTI) {
         weight_branch_alloc(&m->wb_text, ops, (int)(Bg * L));
@@ -230,7 +226,7 @@ void drl_model_alloc(DrlModel *m, int max_local) {
         bytes += transformer_alloc(&m->cross, ops, (int)P, (int)S);
         m->xti_x = alloc_f(ops, P * S * D, &bytes);
         m->xti_mask = alloc_f(ops, P * S, &bytes);
-        m->xti_tok_ids = alloc_b(ops, P * sizeof(int32_t), &bytes);
+        m->xti_tok_ids = drl_alloc_counted(ops, P * sizeof(int32_t), &bytes);
         m->xti_dscore = alloc_f(ops, P, &bytes);
         int32_t *ids = hcalloc(P, sizeof(int32_t)); // (P) q * S
         for (size_t q = 0; q < P; q++)

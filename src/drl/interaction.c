@@ -30,6 +30,11 @@ int drl_text_last_index(const int32_t *tm, int L) {
     return len > 0 ? len - 1 : L - 1;
 }
 
+void drl_eot_rows(int32_t *rows, const int32_t *tm, int B, int L) {
+    for (int a = 0; a < B; a++)
+        rows[a] = a * L + drl_text_last_index(tm + (size_t)a * L, L);
+}
+
 /* ---- ti / wti ------------------------------------------------------------ */
 
 void ti_uniform_weights(float *w, const int32_t *mask, int B, int K) {

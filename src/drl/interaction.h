@@ -11,6 +11,9 @@
 /* Index of a text's last valid token, len - 1 (PyTorch's len - 1 = -1 of an
  * empty mask wraps to the last position): the EOT feature of dp and xti. */
 int drl_text_last_index(const int32_t *tm, int L);
+/* rows (B) = a * L + drl_text_last_index(tm[a]) for tm (B, L): the EOT rows
+ * of (B, L, D) features viewed as (B*L, D). */
+void drl_eot_rows(int32_t *rows, const int32_t *tm, int B, int L);
 
 /* ---- ti / wti --------------------------------------------------------- */
 /* Scores already-normalised features (evaluation on gathered features):

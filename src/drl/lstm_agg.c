@@ -7,32 +7,28 @@
 #include <string.h>
 
 #include "common/check.h"
-
-static void *lbuf(const DrlOps *ops, size_t bytes, size_t *acc) {
-    *acc += bytes;
-    return ops->alloc(bytes > 0 ? bytes : 1);
-}
+#include "drl/scratch.h"
 
 size_t lstm_cache_alloc(LstmCache *c, const DrlOps *ops, int B, int T, int D) {
     memset(c, 0, sizeof *c);
     c->B = B, c->T = T, c->D = D;
     const size_t BT = (size_t)B * T, f = sizeof(float);
     size_t n = 0;
-    c->len_h = callocCheck((size_t)B, sizeof(int));
-    c->len = lbuf(ops, sizeof(int32_t) * B, &n);
-    c->perm = lbuf(ops, sizeof(int32_t) * BT, &n);
-    c->F_tm = lbuf(ops, f * BT * D, &n);
-    c->gates = lbuf(ops, f * BT * 4 * D, &n);
-    c->c = lbuf(ops, f * BT * D, &n);
-    c->tanhc = lbuf(ops, f * BT * D, &n);
-    c->h = lbuf(ops, f * BT * D, &n);
-    c->zero = lbuf(ops, f * B * D, &n);
-    c->rec = lbuf(ops, f * B * 4 * D, &n);
-    c->dgates = lbuf(ops, f * BT * 4 * D, &n);
-    c->dh_tm = lbuf(ops, f * BT * D, &n);
-    c->dh = lbuf(ops, f * B * D, &n);
-    c->dc = lbuf(ops, f * B * D, &n);
-    c->dF_tm = lbuf(ops, f * BT * D, &n);
+    c->len_h = callocCheck((size_t)B, sizeof(int32_t));
+    c->len = drl_alloc_counted(ops, sizeof(int32_t) * B, &n);
+    c->perm = drl_alloc_counted(ops, sizeof(int32_t) * BT, &n);
+    c->F_tm = drl_alloc_counted(ops, f * BT * D, &n);
+    c->gates = drl_alloc_counted(ops, f * BT * 4 * D, &n);
+    c->c = drl_alloc_counted(ops, f * BT * D, &n);
+    c->tanhc = drl_alloc_counted(ops, f * BT * D, &n);
+    c->h = drl_alloc_counted(ops, f * BT * D, &n);
+    c->zero = drl_alloc_counted(ops, f * B * D, &n);
+    c->rec = drl_alloc_counted(ops, f * B * 4 * D, &n);
+    c->dgates = drl_alloc_counted(ops, f * BT * 4 * D, &n);
+    c->dh_tm = drl_alloc_counted(ops, f * BT * D, &n);
+    c->dh = drl_alloc_counted(ops, f * B * D, &n);
+    c->dc = drl_alloc_counted(ops, f * B * D, &n);
+    c->dF_tm = drl_alloc_counted(ops, f * BT * D, &n);
     return n;
 }
 
@@ -72,11 +68,7 @@ void lstm_agg_forward(LstmCache *c, const DrlOps *ops, const DrlHeadKernels *hk,
         c->len_h[b] = n;
         if (n > c->maxlen) c->maxlen = n;
     }
-    int32_t *len32 = mallocCheck(sizeof(int32_t) * (size_t)B); // (B) host
-    for (int b = 0; b < B; b++)
-        len32[b] = c->len_h[b];
-    ops->to_device(c->len, len32, sizeof(int32_t) * (size_t)B);
-    free(len32);
+    ops->to_device(c->len, c->len_h, sizeof(int32_t) * (size_t)B);
     build_perm(c, ops, B);
     const size_t BD = (size_t)B * D;
     ops->embedding_fwd(c->F_tm, c->perm, F, B * T, D);

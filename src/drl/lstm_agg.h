@@ -22,11 +22,11 @@
 #include "ops/ops.h"
 
 typedef struct {
-    int B, T, D; /* capacity: B videos of T frames */
-    int Bc;      /* videos of the last forward */
-    int maxlen;  /* the longest length of the last forward */
-    int perm_b;  /* the batch perm was built for (0 = none) */
-    int *len_h;  /* (B) host: valid frames per video */
+    int B, T, D;    /* capacity: B videos of T frames */
+    int Bc;         /* videos of the last forward */
+    int maxlen;     /* the longest length of the last forward */
+    int perm_b;     /* the batch perm was built for (0 = none) */
+    int32_t *len_h; /* (B) host: valid frames per video */
     /* backend memory */
     int32_t *len;     /* (B) */
     int32_t *perm;    /* (B*T) row t*Bc + b of the time-major arrays is frame row b*T + t */

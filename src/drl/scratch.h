@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "ops/ops.h"
+
 typedef struct {
     char *base; /* (cap) bytes */
     size_t cap, used;
@@ -23,6 +25,13 @@ static inline void scratch_reset(DrlScratch *s) {
 /* n bytes (uninitialised / zeroed); dies naming s->what when the arena is full. */
 void *scratch_get(DrlScratch *s, size_t n);
 void *scratch_zget(DrlScratch *s, size_t n);
+/* bytes of backend memory from ops (zero-filled, at least 1 byte), added to
+ * *acc: the heads' allocations, counted for the memory plan. */
+static inline void *drl_alloc_counted(const DrlOps *ops, size_t bytes, size_t *acc) {
+    *acc += bytes;
+    return ops->alloc(bytes > 0 ? bytes : 1);
+}
+
 /* Bytes an arena needs for requests of these sizes (alignment included). */
 static inline size_t scratch_round(size_t n) {
     return (n + 63) & ~(size_t)63;

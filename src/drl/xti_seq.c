@@ -7,11 +7,8 @@
 #include "common/check.h"
 #include "drl/interaction.h"
 #include "drl/drl_model.h"
-
-static void *buf(const DrlOps *ops, size_t bytes, size_t *acc) {
-    *acc += bytes;
-    return ops->alloc(bytes > 0 ? bytes : 1);
-}
+#include "drl/interaction.h"
+#include "drl/scratch.h"
 
 size_t xti_seq_alloc(DrlXtiSeq *s, const DrlOps *ops, int Bg, int T, int D, int dropout) {
     memset(s, 0, sizeof *s);
@@ -19,18 +16,18 @@ size_t xti_seq_alloc(DrlXtiSeq *s, const DrlOps *ops, int Bg, int T, int D, int 
     s->max_rows = (int)rows, s->max_pairs = (int)P, s->S = (int)S, s->D = D;
     size_t n = 0;
     const size_t rd = sizeof(float) * rows * D;
-    s->table = buf(ops, rd, &n);
-    s->table_pos = buf(ops, rd, &n);
-    s->pos_rows = buf(ops, rd, &n);
-    s->dtable = buf(ops, rd, &n);
-    s->dpos = buf(ops, sizeof(float) * S * D, &n);
-    s->mask_table = buf(ops, sizeof(float) * Bg * S, &n);
-    s->eot_idx = buf(ops, sizeof(int32_t) * Bg, &n);
-    s->pos_idx = buf(ops, sizeof(int32_t) * rows, &n);
-    s->seq_idx = buf(ops, sizeof(int32_t) * P * S, &n);
-    s->vid_idx = buf(ops, sizeof(int32_t) * P, &n);
+    s->table = drl_alloc_counted(ops, rd, &n);
+    s->table_pos = drl_alloc_counted(ops, rd, &n);
+    s->pos_rows = drl_alloc_counted(ops, rd, &n);
+    s->dtable = drl_alloc_counted(ops, rd, &n);
+    s->dpos = drl_alloc_counted(ops, sizeof(float) * S * D, &n);
+    s->mask_table = drl_alloc_counted(ops, sizeof(float) * Bg * S, &n);
+    s->eot_idx = drl_alloc_counted(ops, sizeof(int32_t) * Bg, &n);
+    s->pos_idx = drl_alloc_counted(ops, sizeof(int32_t) * rows, &n);
+    s->seq_idx = drl_alloc_counted(ops, sizeof(int32_t) * P * S, &n);
+    s->vid_idx = drl_alloc_counted(ops, sizeof(int32_t) * P, &n);
     const size_t nbits = (P * S * D + 7) / 8;
-    if (dropout) s->drop_bits = buf(ops, nbits, &n);
+    if (dropout) s->drop_bits = drl_alloc_counted(ops, nbits, &n);
     s->h_idx = callocCheck(P * S, sizeof(int32_t));
     s->h_mask = callocCheck((size_t)Bg * S, sizeof(float));
     s->h_bits = dropout ? callocCheck(nbits, 1) : NULL;
@@ -56,10 +53,8 @@ void xti_seq_free(DrlXtiSeq *s, const DrlOps *ops) {
 void xti_seq_fill_device(DrlXtiSeq *s, const DrlOps *ops, const float *tf_g, const int32_t *tm_host,
                          const float *vf_g, int Bg, int L, int T) {
     const int D = s->D;
-    int32_t *idx = s->h_idx; // (Bg) staging
-    for (int a = 0; a < Bg; a++)
-        idx[a] = a * L + drl_text_last_index(tm_host + (size_t)a * L, L);
-    ops->to_device(s->eot_idx, idx, sizeof(int32_t) * (size_t)Bg);
+    drl_eot_rows(s->h_idx, tm_host, Bg, L); // (Bg) staging
+    ops->to_device(s->eot_idx, s->h_idx, sizeof(int32_t) * (size_t)Bg);
     s->idx_bt = s->idx_bv = 0; /* the staging buffer was reused */
     ops->embedding_fwd(s->table, s->eot_idx, tf_g, Bg, D);
     ops->copy(s->table + (size_t)Bg * D, vf_g, sizeof(float) * (size_t)Bg * T * D);

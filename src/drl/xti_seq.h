@@ -35,10 +35,10 @@ typedef struct {
     uint8_t *drop_bits; /* (max_pairs * S * D / 8) keep bits, or NULL without dropout */
     int idx_bt, idx_bv; /* the shape the index tables hold (0 = none yet) */
     /* host */
-    int32_t *h_idx;   /* (max_pairs * S) staging of the index tables */
-    float *h_mask;    /* (Bg, S) */
-    uint8_t *h_bits;  /* (max_pairs * S * D / 8) or NULL */
-    float *h_rows;    /* (Bg, D) evaluation: EOT rows */
+    int32_t *h_idx;  /* (max_pairs * S) staging of the index tables */
+    float *h_mask;   /* (Bg, S) */
+    uint8_t *h_bits; /* (max_pairs * S * D / 8) or NULL */
+    float *h_rows;   /* (Bg, D) evaluation: EOT rows */
 } DrlXtiSeq;
 
 /* Buffers for Bg texts and Bg videos of T frames; returns the backend bytes. */
